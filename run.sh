@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# One-command set-up and launch for the Keras 3 convolution zoo.
+#
+#   ./run.sh app        set up (first run only), then start the demo
+#   ./run.sh test       set up (first run only), then run the test suite
+#                       on the TensorFlow and JAX backends
+#   ./run.sh shell CMD  run CMD inside the project's virtual environment
+#
+# Set-up creates `.venv` next to this file and installs the project with all
+# extras (`pip install -e '.[all]'`); it re-installs only when pyproject.toml
+# changes. Override the location with ZOO_VENV=/path/to/venv.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+VENV="${ZOO_VENV:-.venv}"
+PY="${PYTHON:-python3}"
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else return 1; fi
+}
+
+ensure_venv() {
+    if [ ! -x "$VENV/bin/python" ]; then
+        echo "==> creating virtual environment in $VENV"
+        if ! "$PY" -m venv "$VENV" 2>/dev/null; then
+            # Debian ships venv support in a separate package.
+            echo "==> python3 -m venv failed; installing python3-venv"
+            rm -rf "$VENV"
+            as_root apt-get update -qq && as_root apt-get install -y -qq python3-venv \
+                || { echo "error: install python3-venv (apt-get install python3-venv) and retry" >&2; exit 2; }
+            "$PY" -m venv "$VENV"
+        fi
+    fi
+    local stamp="$VENV/.zoo-installed"
+    if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+        echo "==> installing keras-conv-zoo with all extras (first run takes a few minutes)"
+        "$VENV/bin/python" -m pip install --quiet --upgrade pip
+        "$VENV/bin/python" -m pip install --quiet -e '.[all]'
+        touch "$stamp"
+    fi
+}
+
+ensure_chromium() {
+    # The browser tests drive Debian's Chromium through Playwright
+    # (`playwright install` cannot download browsers offline).
+    if [ -x /usr/lib/chromium/chromium ] || [ -n "${ZOO_SKIP_BROWSER_INSTALL:-}" ]; then
+        return 0
+    fi
+    if command -v apt-get >/dev/null; then
+        echo "==> installing Debian's chromium for the browser tests"
+        (as_root apt-get update -qq && as_root apt-get install -y -qq chromium) \
+            || echo "warning: could not install chromium; browser tests will be skipped" >&2
+    fi
+}
+
+run_pytest() {
+    # pytest exits 5 when it collects nothing: treat that as a failure so a
+    # broken test layout can never pass silently.
+    local rc=0
+    "$VENV/bin/python" -m pytest "$@" || rc=$?
+    if [ "$rc" = 5 ]; then
+        echo "error: pytest collected no tests ($*)" >&2
+        return 1
+    fi
+    return "$rc"
+}
+
+cmd="${1:-app}"
+shift || true
+case "$cmd" in
+    app)
+        ensure_venv
+        exec "$VENV/bin/zoo-describe" "${@:-mnist_seed_cnn}"
+        ;;
+    test)
+        ensure_venv
+        ensure_chromium
+        echo "==> test suite, KERAS_BACKEND=tensorflow"
+        KERAS_BACKEND=tensorflow run_pytest -q "$@"
+        echo "==> layer and arithmetic suite, KERAS_BACKEND=jax"
+        KERAS_BACKEND=jax run_pytest -q -m "not large" tests/layers "$@"
+        ;;
+    shell)
+        ensure_venv
+        exec "$VENV/bin/python" -m "$@"
+        ;;
+    *)
+        echo "usage: ./run.sh [app|test|shell MODULE ...]" >&2
+        exit 2
+        ;;
+esac

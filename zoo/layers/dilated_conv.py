@@ -1,0 +1,423 @@
+"""Dilated convolutions with valid, same, causal and reflection padding."""
+
+import keras
+from keras import ops
+
+from zoo.utils import conv_utils
+from zoo.utils import validation
+
+
+class BaseDilatedConv(keras.layers.Layer):
+    """Shared logic of `DilatedConv1D`, `DilatedConv2D` and `ReflectionConv2D`.
+
+    The kernel has the same shape and name as keras' `Conv{1,2}D` kernel, so
+    weights can be copied between the two. `"causal"` and `"reflect"` are
+    implemented by padding the input explicitly and running a `"valid"`
+    convolution; `"valid"` and `"same"` go straight to `ops.conv`, which is
+    what the built-in layers do as well.
+    """
+
+    rank = None
+    allowed_padding = ("valid", "same", "reflect")
+
+    def __init__(
+        self,
+        filters,
+        kernel_size,
+        dilation_rate=1,
+        strides=1,
+        padding="valid",
+        data_format=None,
+        activation=None,
+        use_bias=True,
+        weight_norm=False,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        rank = self.rank
+        self.filters = validation.positive_int(filters, "filters")
+        self.kernel_size = validation.standardize_tuple(
+            kernel_size, rank, "kernel_size"
+        )
+        self.dilation_rate = validation.standardize_tuple(
+            dilation_rate, rank, "dilation_rate"
+        )
+        self.strides = validation.standardize_tuple(strides, rank, "strides")
+        validation.check_strides_and_dilation(self.strides, self.dilation_rate)
+        self.padding = validation.standardize_padding(
+            padding, self.allowed_padding
+        )
+        self.data_format = validation.standardize_data_format(data_format)
+        self.activation = keras.activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.weight_norm = bool(weight_norm)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.bias_initializer = keras.initializers.get(bias_initializer)
+        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
+        self.bias_regularizer = keras.regularizers.get(bias_regularizer)
+        self.kernel_constraint = keras.constraints.get(kernel_constraint)
+        self.bias_constraint = keras.constraints.get(bias_constraint)
+        self.input_spec = keras.layers.InputSpec(min_ndim=rank + 2)
+
+    @property
+    def effective_kernel_size(self):
+        """Footprint of the dilated kernel, k + (k - 1)(d - 1) per axis."""
+        return tuple(
+            conv_utils.effective_kernel_size(k, d)
+            for k, d in zip(self.kernel_size, self.dilation_rate)
+        )
+
+    @property
+    def channel_axis(self):
+        return -1 if self.data_format == "channels_last" else 1
+
+    def _spatial_axes(self):
+        if self.data_format == "channels_last":
+            return tuple(range(1, self.rank + 1))
+        return tuple(range(2, self.rank + 2))
+
+    def _check_spatial_sizes(self, shape):
+        for axis, k_eff in zip(self._spatial_axes(), self.effective_kernel_size):
+            size = shape[axis]
+            if size is None:
+                continue
+            if self.padding == "reflect":
+                before, after = (k_eff - 1) // 2, k_eff - 1 - (k_eff - 1) // 2
+                if max(before, after) >= size:
+                    raise ValueError(
+                        f"Reflection padding must be smaller than the input "
+                        f"size on each padded axis. Axis {axis} has size "
+                        f"{size} but the effective kernel size {k_eff} needs "
+                        f"padding={(before, after)}. Received input shape "
+                        f"{tuple(shape)}."
+                    )
+            elif self.padding == "valid" and size < k_eff:
+                raise ValueError(
+                    f"The input is smaller than the effective kernel size on "
+                    f"axis {axis}: size {size} < {k_eff} with padding="
+                    f"'valid'. Received input shape {tuple(shape)}."
+                )
+
+    def build(self, input_shape):
+        input_channels = input_shape[self.channel_axis]
+        if input_channels is None:
+            raise ValueError(
+                f"The channel dimension of the inputs to {self.name} must be "
+                f"defined. Received input shape {tuple(input_shape)}."
+            )
+        self._check_spatial_sizes(input_shape)
+        self.input_spec = keras.layers.InputSpec(
+            min_ndim=self.rank + 2, axes={self.channel_axis: input_channels}
+        )
+        kernel_shape = self.kernel_size + (input_channels, self.filters)
+        self.kernel = self.add_weight(
+            name="kernel",
+            shape=kernel_shape,
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        if self.weight_norm:
+            # Weight normalisation (Salimans & Kingma, 2016): the kernel used
+            # is g * v / ||v||, with g initialised to ||v|| so that training
+            # starts from the same function as an unnormalised conv.
+            self.weight_norm_g = self.add_weight(
+                name="weight_norm_g",
+                shape=(self.filters,),
+                initializer=keras.initializers.Constant(
+                    ops.convert_to_numpy(self._kernel_norm(self.kernel))
+                ),
+            )
+        if self.use_bias:
+            self.bias = self.add_weight(
+                name="bias",
+                shape=(self.filters,),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
+        else:
+            self.bias = None
+
+    def _kernel_norm(self, kernel):
+        axes = tuple(range(len(kernel.shape) - 1))
+        return ops.sqrt(ops.sum(ops.square(kernel), axis=axes) + 1e-12)
+
+    @property
+    def conv_kernel(self):
+        """The kernel the convolution uses (weight-normalised if enabled)."""
+        if not self.weight_norm:
+            return self.kernel
+        kernel = ops.convert_to_tensor(self.kernel)
+        return kernel * (self.weight_norm_g / self._kernel_norm(kernel))
+
+    def _pad_inputs(self, inputs):
+        """Explicit padding for "causal" and "reflect"; returns the padded
+        inputs and the padding to hand to `ops.conv`."""
+        if self.padding not in ("causal", "reflect"):
+            return inputs, self.padding
+        pad_width = [[0, 0] for _ in range(self.rank + 2)]
+        for axis, k_eff in zip(self._spatial_axes(), self.effective_kernel_size):
+            if self.padding == "causal":
+                pad_width[axis] = [k_eff - 1, 0]
+            else:
+                before = (k_eff - 1) // 2
+                pad_width[axis] = [before, k_eff - 1 - before]
+        mode = "reflect" if self.padding == "reflect" else "constant"
+        return ops.pad(inputs, pad_width, mode=mode), "valid"
+
+    def call(self, inputs):
+        if self.padding == "reflect":
+            self._check_spatial_sizes(inputs.shape)
+        x, conv_padding = self._pad_inputs(inputs)
+        outputs = ops.conv(
+            x,
+            self.conv_kernel,
+            strides=self.strides,
+            padding=conv_padding,
+            data_format=self.data_format,
+            dilation_rate=self.dilation_rate,
+        )
+        if self.use_bias:
+            if self.data_format == "channels_last":
+                bias_shape = (1,) * (self.rank + 1) + (self.filters,)
+            else:
+                bias_shape = (1, self.filters) + (1,) * self.rank
+            outputs = ops.add(outputs, ops.reshape(self.bias, bias_shape))
+        if self.activation is not None:
+            outputs = self.activation(outputs)
+        return outputs
+
+    def compute_output_shape(self, input_shape):
+        output_shape = list(input_shape)
+        axes = self._spatial_axes()
+        for axis, k, s, d in zip(
+            axes, self.kernel_size, self.strides, self.dilation_rate
+        ):
+            output_shape[axis] = conv_utils.conv_output_length(
+                input_shape[axis], k, self.padding, stride=s, dilation=d
+            )
+        output_shape[self.channel_axis] = self.filters
+        return tuple(output_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "filters": self.filters,
+                "kernel_size": self.kernel_size,
+                "dilation_rate": self.dilation_rate,
+                "strides": self.strides,
+                "padding": self.padding,
+                "data_format": self.data_format,
+                "activation": keras.activations.serialize(self.activation),
+                "use_bias": self.use_bias,
+                "weight_norm": self.weight_norm,
+                "kernel_initializer": keras.initializers.serialize(
+                    self.kernel_initializer
+                ),
+                "bias_initializer": keras.initializers.serialize(
+                    self.bias_initializer
+                ),
+                "kernel_regularizer": keras.regularizers.serialize(
+                    self.kernel_regularizer
+                ),
+                "bias_regularizer": keras.regularizers.serialize(
+                    self.bias_regularizer
+                ),
+                "activity_regularizer": keras.regularizers.serialize(
+                    self.activity_regularizer
+                ),
+                "kernel_constraint": keras.constraints.serialize(
+                    self.kernel_constraint
+                ),
+                "bias_constraint": keras.constraints.serialize(
+                    self.bias_constraint
+                ),
+            }
+        )
+        return config
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class DilatedConv1D(BaseDilatedConv):
+    """1-D dilated convolution with valid, same, causal or reflect padding.
+
+    A dilation rate `d` spreads the `k` kernel taps `d` steps apart, so the
+    kernel covers `k + (k - 1)(d - 1)` steps (`effective_kernel_size`) with
+    only `k` weights. `padding="causal"` pads `(k_eff - 1)` zeros at the
+    start only, so output `t` depends on inputs `<= t` (the building block
+    of TCNs and WaveNet); `padding="reflect"` mirrors the sequence at both
+    ends instead of adding zeros and keeps the length.
+
+    Args:
+        filters: int. Number of output channels.
+        kernel_size: int or tuple of 1 int. Number of kernel taps.
+        dilation_rate: int or tuple of 1 int. Spacing between taps.
+            Defaults to 1.
+        strides: int or tuple of 1 int. Cannot be > 1 together with
+            `dilation_rate > 1`. Defaults to 1.
+        padding: str. One of `"valid"`, `"same"`, `"causal"`, `"reflect"`.
+            Defaults to `"valid"`.
+        data_format: str. `"channels_last"` or `"channels_first"`. Defaults
+            to the Keras config value.
+        activation: activation function or name. Defaults to `None`.
+        use_bias: bool. Defaults to `True`.
+        weight_norm: bool. Reparametrise the kernel as `g * v / ||v||`
+            (weight normalisation, used by TCNs). Defaults to `False`.
+        kernel_initializer: initializer for the kernel. Defaults to
+            `"glorot_uniform"`.
+        bias_initializer: initializer for the bias. Defaults to `"zeros"`.
+        kernel_regularizer: optional regularizer for the kernel.
+        bias_regularizer: optional regularizer for the bias.
+        activity_regularizer: optional regularizer for the output.
+        kernel_constraint: optional constraint for the kernel.
+        bias_constraint: optional constraint for the bias.
+        **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
+
+    Input shape:
+        - If `data_format="channels_last"`: `(batch, steps, channels)`.
+        - If `data_format="channels_first"`: `(batch, channels, steps)`.
+
+    Output shape:
+        - If `data_format="channels_last"`: `(batch, new_steps, filters)`.
+        - If `data_format="channels_first"`: `(batch, filters, new_steps)`.
+        `new_steps = floor((steps - k_eff) / strides) + 1` for `"valid"`,
+        `ceil(steps / strides)` otherwise.
+
+    Raises:
+        ValueError: for non-positive `filters`, `kernel_size`,
+            `dilation_rate` or `strides`, an unknown `padding`, or
+            `strides > 1` together with `dilation_rate > 1`; at build time
+            for reflection padding that is not smaller than the input.
+
+    Example:
+
+    >>> x = keras.ops.ones((4, 100, 3))
+    >>> layer = DilatedConv1D(8, 3, dilation_rate=4, padding="causal")
+    >>> layer(x).shape
+    (4, 100, 8)
+    >>> layer.effective_kernel_size
+    (9,)
+
+    Reference:
+        - [Yu & Koltun, Multi-Scale Context Aggregation by Dilated
+          Convolutions, 2016](https://arxiv.org/abs/1511.07122)
+    """
+
+    rank = 1
+    allowed_padding = ("valid", "same", "causal", "reflect")
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class DilatedConv2D(BaseDilatedConv):
+    """2-D dilated (atrous) convolution with valid, same or reflect padding.
+
+    Each kernel axis covers `k + (k - 1)(d - 1)` pixels
+    (`effective_kernel_size`) with only `k` weights, growing the receptive
+    field without pooling. Stacking equal dilations (2, 2, 2) leaves holes
+    in the receptive field ("gridding"); use a hybrid schedule such as
+    (1, 2, 5) and check it with `zoo.arithmetic.has_gridding`.
+
+    Args:
+        filters: int. Number of output channels.
+        kernel_size: int or tuple of 2 ints. Kernel height and width.
+        dilation_rate: int or tuple of 2 ints. Defaults to 1.
+        strides: int or tuple of 2 ints. Cannot be > 1 together with
+            `dilation_rate > 1`. Defaults to 1.
+        padding: str. One of `"valid"`, `"same"`, `"reflect"`. Defaults to
+            `"valid"`.
+        data_format: str. `"channels_last"` or `"channels_first"`. Defaults
+            to the Keras config value.
+        activation: activation function or name. Defaults to `None`.
+        use_bias: bool. Defaults to `True`.
+        weight_norm: bool. Reparametrise the kernel as `g * v / ||v||`.
+            Defaults to `False`.
+        kernel_initializer: initializer for the kernel. Defaults to
+            `"glorot_uniform"`.
+        bias_initializer: initializer for the bias. Defaults to `"zeros"`.
+        kernel_regularizer: optional regularizer for the kernel.
+        bias_regularizer: optional regularizer for the bias.
+        activity_regularizer: optional regularizer for the output.
+        kernel_constraint: optional constraint for the kernel.
+        bias_constraint: optional constraint for the bias.
+        **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
+
+    Input shape:
+        - If `data_format="channels_last"`: `(batch, height, width,
+          channels)`.
+        - If `data_format="channels_first"`: `(batch, channels, height,
+          width)`.
+
+    Output shape:
+        - If `data_format="channels_last"`: `(batch, new_height, new_width,
+          filters)`.
+        - If `data_format="channels_first"`: `(batch, filters, new_height,
+          new_width)`.
+
+    Raises:
+        ValueError: for non-positive sizes, an unknown `padding` (`"causal"`
+            is 1-D only), or `strides > 1` with `dilation_rate > 1`; at
+            build time for reflection padding not smaller than the input.
+
+    Example:
+
+    >>> x = keras.ops.ones((2, 28, 28, 1))
+    >>> DilatedConv2D(16, 3, dilation_rate=2, padding="reflect")(x).shape
+    (2, 28, 28, 16)
+
+    Reference:
+        - [Wang et al., Understanding Convolution for Semantic
+          Segmentation (hybrid dilated convolution), 2018](
+          https://arxiv.org/abs/1702.08502)
+    """
+
+    rank = 2
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class CausalConv1D(DilatedConv1D):
+    """`DilatedConv1D` with `padding="causal"` fixed: output `t` sees only
+    inputs `<= t`.
+
+    Args:
+        filters: int. Number of output channels.
+        kernel_size: int. Number of kernel taps.
+        dilation_rate: int. Spacing between taps. Defaults to 1.
+        **kwargs: every other `DilatedConv1D` argument except `padding`.
+
+    Input shape:
+        `(batch, steps, channels)` (`channels_last`) or
+        `(batch, channels, steps)` (`channels_first`).
+
+    Output shape:
+        `(batch, ceil(steps / strides), filters)` or its `channels_first`
+        transpose.
+
+    Raises:
+        ValueError: as `DilatedConv1D`, and when `padding` is passed.
+
+    Example:
+
+    >>> CausalConv1D(4, 2, dilation_rate=8)(keras.ops.ones((1, 32, 1))).shape
+    (1, 32, 4)
+    """
+
+    def __init__(self, filters, kernel_size, dilation_rate=1, **kwargs):
+        padding = kwargs.pop("padding", "causal")
+        if padding != "causal":
+            raise ValueError(
+                "`CausalConv1D` always uses padding='causal'; use "
+                f"`DilatedConv1D` for other modes. Received: padding={padding!r}"
+            )
+        super().__init__(
+            filters, kernel_size, dilation_rate=dilation_rate,
+            padding="causal", **kwargs
+        )

@@ -1,0 +1,1 @@
+"""Small helpers shared by the zoo's layers: argument checks and conv sizes."""

@@ -1,0 +1,215 @@
+"""Turn drawings and uploaded pictures into the 28x28 inputs the models see.
+
+MNIST digits were made by fitting each digit's bounding box into 20x20
+pixels (keeping the aspect ratio, anti-aliased) and centring the result by
+its centre of mass in a 28x28 frame; Fashion-MNIST items were trimmed and
+resized so the longest side spans the frame. Doing the same to a person's
+drawing is what makes a model trained on those sets work on it.
+
+All functions take and return numpy arrays with *ink high*: background 0,
+strokes up to 255, as in the data sets.
+"""
+
+import io
+
+import numpy as np
+from PIL import Image
+from PIL import ImageOps
+from PIL import UnidentifiedImageError
+from scipy import ndimage
+
+MAX_PIXELS = (
+    40_000_000  # refuse decompression bombs long before memory runs out
+)
+INK_THRESHOLD = 0.1  # fraction of the strongest stroke that counts as ink
+
+
+class InputError(ValueError):
+    """A picture the app cannot use; the message is meant for the user."""
+
+
+def _to_uint8_gray(array):
+    """Any numeric HxW / HxWxC array → float32 HxW grayscale in 0..255."""
+    array = np.asarray(array)
+    if array.size == 0 or array.ndim not in (2, 3):
+        raise InputError(
+            f"Expected a 2-D grayscale or 3-D colour image, got an array of "
+            f"shape {array.shape}."
+        )
+    array = array.astype("float64")
+    if not np.all(np.isfinite(array)):
+        raise InputError("The image contains NaN or infinite values.")
+    if array.ndim == 3:
+        channels = array.shape[-1]
+        if channels == 4:
+            alpha = array[..., 3:4] / max(array[..., 3].max(), 1.0)
+            # Composite on white: a transparent PNG's empty area is paper.
+            array = array[..., :3] * alpha + 255.0 * (1.0 - alpha)
+        elif channels not in (1, 3):
+            raise InputError(
+                f"Expected 1, 3 or 4 colour channels, got {channels}."
+            )
+        array = array.mean(axis=-1) if array.shape[-1] != 1 else array[..., 0]
+    if array.max() > 255.0:  # 16-bit sources
+        array = array * (255.0 / array.max())
+    return np.clip(array, 0, 255).astype("float32")
+
+
+def ink_from_gray(gray):
+    """Makes strokes bright on a black background, whichever way they came.
+
+    The background is the median colour of the image border: a light border
+    means dark ink on paper, which is inverted. The background level is then
+    subtracted so that paper reads as 0, as in MNIST.
+    """
+    gray = np.asarray(gray, dtype="float32")
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    background = float(np.median(border))
+    if background > 127.5:
+        gray = 255.0 - gray
+        background = 255.0 - background
+    return np.clip(gray - background, 0, 255).astype("float32")
+
+
+def sketch_to_ink(value):
+    """Reads a Gradio Sketchpad / ImageEditor value as an ink image.
+
+    In Gradio 6 the value is a dict with `background`, `layers` and
+    `composite` RGBA arrays. Strokes live in the alpha channel of the layers
+    whatever the brush colour, so the layers are read first; `composite`
+    (which may be `None`) is the fallback, and a plain array is accepted
+    too.
+
+    Returns:
+        float32 HxW array with ink high, or `None` for an empty canvas.
+    """
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        layers = [
+            np.asarray(layer)
+            for layer in value.get("layers") or []
+            if layer is not None
+        ]
+        layers = [
+            layer
+            for layer in layers
+            if layer.ndim == 3 and layer.shape[-1] == 4 and layer.size
+        ]
+        if layers:
+            alpha = np.max(
+                np.stack([layer[..., 3] for layer in layers]), axis=0
+            ).astype("float32")
+            return None if alpha.max() <= 0 else alpha
+        value = value.get("composite")
+        if value is None:
+            return None
+    gray = _to_uint8_gray(value)
+    if gray.max() - gray.min() < 1.0:
+        return None  # uniform canvas: nothing drawn
+    return ink_from_gray(gray)
+
+
+def load_image(data):
+    """Decodes an uploaded file (path, bytes or PIL image) to a grayscale
+    float32 array, with clear errors for corrupt or unusable files."""
+    try:
+        if isinstance(data, Image.Image):
+            image = data
+        elif isinstance(data, (bytes, bytearray)):
+            image = Image.open(io.BytesIO(data))
+        else:
+            image = Image.open(data)
+        if image.width * image.height > MAX_PIXELS:
+            raise InputError(
+                f"The image is too large ({image.width}x{image.height} "
+                f"pixels); the limit is {MAX_PIXELS:,} pixels."
+            )
+        image.load()
+    except InputError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        raise InputError(
+            "The file is not a readable image (corrupt, truncated or not an "
+            f"image format): {err}"
+        ) from None
+    image = ImageOps.exif_transpose(image)
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        array = np.asarray(image, dtype="float64")
+        span = array.max() - array.min()
+        array = (array - array.min()) * (255.0 / span) if span else array * 0
+        return array.astype("float32")
+    if image.mode in ("RGBA", "LA") or (
+        image.mode == "P" and "transparency" in image.info
+    ):
+        image = image.convert("RGBA")
+    elif image.mode != "L":
+        image = image.convert("RGB")  # CMYK, palette, YCbCr, 1-bit...
+    return _to_uint8_gray(np.asarray(image))
+
+
+def _bounding_box(ink, threshold):
+    rows = np.flatnonzero((ink > threshold).any(axis=1))
+    cols = np.flatnonzero((ink > threshold).any(axis=0))
+    if rows.size == 0:
+        return None
+    return rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+
+
+def _resize(ink, height, width):
+    image = Image.fromarray(np.clip(ink, 0, 255).astype("float32"), mode="F")
+    image = image.resize((width, height), Image.Resampling.LANCZOS)
+    return np.clip(np.asarray(image), 0, 255)
+
+
+def mnist_style(ink, box=20, size=28):
+    """Crops the ink, fits it into `box`x`box` keeping the aspect ratio and
+    centres it by its centre of mass in a `size`x`size` frame (MNIST's
+    recipe).
+
+    Raises:
+        InputError: when there is no ink to centre.
+    """
+    ink = np.asarray(ink, dtype="float32")
+    peak = float(ink.max()) if ink.size else 0.0
+    bbox = _bounding_box(ink, INK_THRESHOLD * peak) if peak > 0 else None
+    if bbox is None:
+        raise InputError("The canvas is empty: draw a digit first.")
+    top, bottom, left, right = bbox
+    crop = ink[top:bottom, left:right] * (255.0 / peak)
+    h, w = crop.shape
+    scale = box / max(h, w)
+    new_h, new_w = max(1, round(h * scale)), max(1, round(w * scale))
+    fitted = _resize(crop, new_h, new_w)
+    frame = np.zeros((size, size), dtype="float32")
+    if fitted.sum() <= 0:
+        raise InputError("The drawing is too faint to read: draw bolder.")
+    cy, cx = ndimage.center_of_mass(fitted)
+    top = int(round(size / 2 - cy))
+    left = int(round(size / 2 - cx))
+    top = min(max(top, 0), size - new_h)
+    left = min(max(left, 0), size - new_w)
+    frame[top : top + new_h, left : left + new_w] = fitted
+    return frame
+
+
+def fashion_style(ink, size=28):
+    """Trims the background and resizes so the longest side spans the frame,
+    centred (Fashion-MNIST's recipe)."""
+    ink = np.asarray(ink, dtype="float32")
+    peak = float(ink.max()) if ink.size else 0.0
+    bbox = _bounding_box(ink, INK_THRESHOLD * peak) if peak > 0 else None
+    if bbox is None:
+        raise InputError(
+            "The image is blank (a single flat colour): nothing to classify."
+        )
+    top, bottom, left, right = bbox
+    crop = ink[top:bottom, left:right] * (255.0 / peak)
+    h, w = crop.shape
+    scale = size / max(h, w)
+    new_h, new_w = max(1, round(h * scale)), max(1, round(w * scale))
+    fitted = _resize(crop, new_h, new_w)
+    frame = np.zeros((size, size), dtype="float32")
+    top, left = (size - new_h) // 2, (size - new_w) // 2
+    frame[top : top + new_h, left : left + new_w] = fitted
+    return frame

@@ -1,0 +1,179 @@
+"""
+Title: zoo-eval — measure a trained model on a data split
+Description: Accuracy, top-k, per-class precision / recall / F1 and the
+    confusion matrix (PNG + table) for classifiers; MSE / MAE for
+    regressors.
+
+Usage:
+
+    zoo-eval saved_models/mnist_cnn.keras --data mnist
+    zoo-eval runs/fashion_cnn/fashion_cnn.keras --data fashion_mnist --out eval/
+"""
+
+import pathlib
+import sys
+
+import numpy as np
+
+from training import cli
+from training.io_utils import UsageError
+
+
+def load(path):
+    """Loads a `.keras` file safely; user-facing errors become UsageError."""
+    import zoo  # noqa: F401  (registers the zoo's layers)
+    from zoo.saving import ModelFileError
+    from zoo.saving import load_model
+
+    try:
+        return load_model(path)
+    except ModelFileError as err:
+        raise UsageError(str(err)) from None
+
+
+def predict_split(model, dataset):
+    """Runs the model over a batched `(x, y)` dataset; returns y and preds."""
+    labels, outputs = [], []
+    for x, y in dataset:
+        outputs.append(np.asarray(model.predict_on_batch(x)))
+        labels.append(np.asarray(y))
+    if not outputs:
+        raise UsageError("the evaluation split is empty")
+    return np.concatenate(labels), np.concatenate(outputs)
+
+
+def evaluate_split(model, dataset, info):
+    """The metrics report of `training.metrics` for one split."""
+    from training import metrics
+
+    y_true, outputs = predict_split(model, dataset)
+    if info["task"] == "classification":
+        return metrics.classification_report(
+            y_true, outputs, info["class_names"]
+        )
+    return metrics.regression_report(y_true, outputs)
+
+
+def base_card(model, name, info):
+    """The card fields that describe the model itself."""
+    from training import cards
+
+    card = {
+        "name": name,
+        "description": info.get("description", ""),
+        "task": info["task"],
+        "classes": [str(c) for c in info.get("class_names") or []],
+        "input_shape": list(model.input_shape[1:]),
+        "params": int(model.count_params()),
+    }
+    try:
+        from zoo import arithmetic
+
+        card["flops"] = int(sum(arithmetic.count_flops(model).values()))
+    except Exception as err:  # FLOPs are informative, never fatal
+        print(f"warning: could not count FLOPs: {err}", file=sys.stderr)
+    card.update(
+        {
+            "hardware": cards.hardware(),
+            "versions": cards.versions(),
+            "date": cards.today(),
+        }
+    )
+    return card
+
+
+def build_parser():
+    parser = cli.ArgumentParser(
+        prog="zoo-eval", description="Evaluate a trained .keras model."
+    )
+    parser.add_argument("model", help="path to a .keras file")
+    parser.add_argument("--data", required=True, help="data spec")
+    parser.add_argument(
+        "--split", choices=("test", "val", "train"), default="test"
+    )
+    parser.add_argument("--batch-size", type=cli.positive_int, default=256)
+    parser.add_argument(
+        "--limit",
+        type=cli.positive_int,
+        default=None,
+        help="evaluate on the first N examples only",
+    )
+    parser.add_argument(
+        "--out",
+        default=None,
+        help="folder for metrics.json, metrics.md and PNGs",
+    )
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    from training import data as data_lib
+    from training import io_utils
+    from training import plots
+
+    out = io_utils.prepare_out_dir(args.out) if args.out else None
+    model = load(args.model)
+    bundle = data_lib.load_dataset(
+        args.data,
+        batch_size=args.batch_size,
+        augment=False,
+        shuffle=False,
+        test_limit=args.limit if args.split == "test" else None,
+        limit=args.limit if args.split != "test" else None,
+    )
+    dataset = {"test": bundle.test, "val": bundle.val, "train": bundle.train}[
+        args.split
+    ]
+    report = evaluate_split(model, dataset, bundle.info)
+    lines = [
+        f"# {pathlib.Path(args.model).name} on {args.data} ({args.split})",
+        "",
+        "| metric | value |",
+        "|---|---|",
+    ]
+    for key, value in report["metrics"].items():
+        shown = f"{value:.4f}" if isinstance(value, float) else str(value)
+        lines.append(f"| {key} | {shown} |")
+    if "per_class" in report:
+        lines += [
+            "",
+            "| class | precision | recall | F1 | support |",
+            "|---|---|---|---|---|",
+        ]
+        for row in report["per_class"]:
+            lines.append(
+                f"| {row['class']} | {row['precision']:.3f} | "
+                f"{row['recall']:.3f} | {row['f1']:.3f} | {row['support']} |"
+            )
+        names = bundle.info["class_names"]
+        matrix = np.asarray(report["confusion_matrix"])
+        lines += [
+            "",
+            "Confusion matrix (rows: true, columns: predicted)",
+            "",
+            "| true \\ pred | " + " | ".join(map(str, names)) + " |",
+            "|---|" + "---|" * len(names),
+        ]
+        for name, row in zip(names, matrix):
+            lines.append(f"| {name} | " + " | ".join(map(str, row)) + " |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if out is not None:
+        io_utils.write_json(out / "metrics.json", report)
+        io_utils.write_text(out / "metrics.md", text)
+        if "confusion_matrix" in report:
+            plots.confusion_matrix(
+                report["confusion_matrix"],
+                bundle.info["class_names"],
+                out / "confusion.png",
+            )
+    return 0
+
+
+def entry_point():
+    sys.exit(cli.run_main("zoo-eval", main))
+
+
+if __name__ == "__main__":
+    entry_point()

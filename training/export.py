@@ -1,0 +1,166 @@
+"""
+Title: zoo-export — convert a trained model for deployment
+Description: Converts a `.keras` model to TensorFlow Lite (for the mobile
+    models) or a TensorFlow SavedModel, then checks parity: the largest
+    absolute difference between the Keras and the converted model's outputs
+    on real test images, which must stay below `--tolerance` (1e-4).
+
+Usage:
+
+    zoo-export saved_models/fashion_mobilenet_v1.keras --format tflite \\
+        --out fashion_mobilenet_v1.tflite --data fashion_mnist
+"""
+
+import json
+import pathlib
+import sys
+
+import numpy as np
+
+from training import cli
+from training.io_utils import UsageError
+
+PARITY_TOLERANCE = 1e-4
+
+
+def build_parser():
+    parser = cli.ArgumentParser(
+        prog="zoo-export",
+        description="Convert a .keras model to TFLite or SavedModel.",
+    )
+    parser.add_argument("model", help="path to a .keras file")
+    parser.add_argument(
+        "--format", choices=("tflite", "saved_model"), default="tflite"
+    )
+    parser.add_argument("--out", required=True, help="output file / folder")
+    parser.add_argument(
+        "--data",
+        default=None,
+        help="data spec for the parity check (default: the model card's)",
+    )
+    parser.add_argument("--samples", type=cli.positive_int, default=256)
+    parser.add_argument(
+        "--tolerance", type=cli.positive_float, default=PARITY_TOLERANCE
+    )
+    return parser
+
+
+def to_tflite(model, path):
+    import tensorflow as tf
+
+    from training import io_utils
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    flatbuffer = converter.convert()
+    with io_utils.atomic_path(path) as tmp:
+        tmp.write_bytes(flatbuffer)
+    return path
+
+
+def tflite_predict(path, inputs):
+    """Runs a TFLite file one example at a time with LiteRT's interpreter
+    (the maintained successor of `tf.lite.Interpreter`)."""
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError:  # older installs: TensorFlow's bundled interpreter
+        import tensorflow as tf
+
+        Interpreter = tf.lite.Interpreter
+    interpreter = Interpreter(model_path=str(path))
+    input_detail = interpreter.get_input_details()[0]
+    output_detail = interpreter.get_output_details()[0]
+    interpreter.resize_tensor_input(
+        input_detail["index"], (1,) + inputs.shape[1:]
+    )
+    interpreter.allocate_tensors()
+    outputs = []
+    for example in inputs:
+        interpreter.set_tensor(
+            input_detail["index"], example[None].astype(input_detail["dtype"])
+        )
+        interpreter.invoke()
+        outputs.append(interpreter.get_tensor(output_detail["index"])[0])
+    return np.stack(outputs)
+
+
+def to_saved_model(model, path):
+    path = pathlib.Path(path)
+    if path.exists():
+        raise UsageError(
+            f"--out {path} exists; SavedModel export needs a new folder."
+        )
+    model.export(str(path), format="tf_saved_model")
+    return path
+
+
+def saved_model_predict(path, inputs):
+    import tensorflow as tf
+
+    loaded = tf.saved_model.load(str(path))
+    return np.asarray(loaded.serve(tf.constant(inputs, tf.float32)))
+
+
+def parity_inputs(args, model_path, input_shape):
+    from training import data as data_lib
+
+    spec = args.data
+    if spec is None:
+        card = model_path.with_suffix(".json")
+        if card.exists():
+            spec = json.loads(card.read_text()).get("dataset")
+    if spec is None:
+        raise UsageError(
+            "pass --data SPEC for the parity check (no model card with a "
+            "dataset next to the model)"
+        )
+    x, _ = data_lib.load_arrays(spec, split="test", limit=args.samples)
+    x = np.asarray(x, np.float32)
+    if tuple(x.shape[1:]) != tuple(input_shape):
+        raise UsageError(
+            f"--data {spec} gives inputs of shape {x.shape[1:]} but the "
+            f"model takes {tuple(input_shape)}"
+        )
+    return x, spec
+
+
+def size_of(path):
+    path = pathlib.Path(path)
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    from training.evaluate import load
+
+    model_path = pathlib.Path(args.model)
+    model = load(model_path)
+    x, spec = parity_inputs(args, model_path, model.input_shape[1:])
+    reference = np.asarray(model.predict(x, verbose=0))
+    out = pathlib.Path(args.out)
+    if args.format == "tflite":
+        to_tflite(model, out)
+        converted = tflite_predict(out, x)
+    else:
+        to_saved_model(model, out)
+        converted = saved_model_predict(out, x)
+    diff = float(np.max(np.abs(converted - reference)))
+    print(f"zoo-export: wrote {out} ({size_of(out) / 1e6:.2f} MB)")
+    print(
+        f"zoo-export: parity on {len(x)} {spec} test inputs: "
+        f"max |keras - {args.format}| = {diff:.3g} "
+        f"(tolerance {args.tolerance:g})"
+    )
+    if not diff < args.tolerance:
+        print("zoo-export: error: parity check failed", file=sys.stderr)
+        return 1
+    return 0
+
+
+def entry_point():
+    sys.exit(cli.run_main("zoo-export", main))
+
+
+if __name__ == "__main__":
+    entry_point()

@@ -12,6 +12,8 @@ from zoo.layers.dilated_conv import DilatedConv2D
 from zoo.layers.reflection_conv2d import ReflectionConv2D
 from zoo.layers.reflection_padding import ReflectionPadding1D
 from zoo.layers.reflection_padding import ReflectionPadding2D
+from zoo.layers.tcn import TCN
+from zoo.layers.tcn_block import TCNBlock
 
 __all__ = [
     "CausalConv1D",
@@ -21,4 +23,6 @@ __all__ = [
     "ReflectionConv2D",
     "ReflectionPadding1D",
     "ReflectionPadding2D",
+    "TCN",
+    "TCNBlock",
 ]

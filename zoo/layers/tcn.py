@@ -1,0 +1,401 @@
+"""Temporal convolutional network (TCN) layer with streaming inference."""
+
+import keras
+from keras import ops
+
+from zoo.layers.tcn_block import TCNBlock
+from zoo.utils import validation
+
+
+def check_dilations(dilations):
+    """Returns `dilations` as a tuple of positive ints, or raises."""
+    try:
+        values = tuple(dilations)
+    except TypeError:
+        values = None
+    if not values or any(
+        isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in values
+    ):
+        raise ValueError(
+            "Invalid value for argument `dilations`. Expected a non-empty "
+            "list of strictly positive ints (they are used as given, not "
+            f"rounded to powers of two). Received: dilations={dilations!r}"
+        )
+    return values
+
+
+def check_nb_filters(nb_filters, dilations, use_skip_connections):
+    """Returns an int or a tuple with one positive int per dilation."""
+    if isinstance(nb_filters, int) and not isinstance(nb_filters, bool):
+        return validation.positive_int(nb_filters, "nb_filters")
+    if not isinstance(nb_filters, (list, tuple)):
+        raise ValueError(
+            "Invalid value for argument `nb_filters`. Expected an int or a "
+            f"list of ints. Received: nb_filters={nb_filters!r}"
+        )
+    values = tuple(validation.positive_int(f, "nb_filters") for f in nb_filters)
+    if len(values) != len(dilations):
+        raise ValueError(
+            "A list `nb_filters` needs one entry per dilation. Received: "
+            f"nb_filters={list(nb_filters)} ({len(values)} entries), "
+            f"dilations={list(dilations)} ({len(dilations)} entries)"
+        )
+    if use_skip_connections and len(set(values)) > 1:
+        raise ValueError(
+            "Skip connections add the outputs of all blocks, so they need "
+            "the same number of filters in every block; pass "
+            "use_skip_connections=False or equal filters. Received: "
+            f"nb_filters={list(nb_filters)}, use_skip_connections=True"
+        )
+    return values
+
+
+def check_one_normalization(use_batch_norm, use_layer_norm, use_weight_norm):
+    """Maps the three keras-tcn flags to `TCNBlock`'s `normalization`."""
+    flags = {
+        "batch": bool(use_batch_norm),
+        "layer": bool(use_layer_norm),
+        "weight": bool(use_weight_norm),
+    }
+    chosen = [name for name, on in flags.items() if on]
+    if len(chosen) > 1:
+        raise ValueError(
+            "At most one of `use_batch_norm`, `use_layer_norm` and "
+            "`use_weight_norm` can be True. Received: "
+            f"use_batch_norm={use_batch_norm}, "
+            f"use_layer_norm={use_layer_norm}, "
+            f"use_weight_norm={use_weight_norm}"
+        )
+    return chosen[0] if chosen else None
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class TCN(keras.layers.Layer):
+    """Temporal convolutional network: stacks of dilated residual blocks.
+
+    The layer runs `nb_stacks` passes over `dilations`, one `TCNBlock` per
+    (stack, dilation), each feeding the next. With
+    `use_skip_connections=True` the result is the sum of every block's conv
+    branch (its skip output), otherwise the last block's output. Argument
+    names and defaults follow the keras-tcn package, so switching is a
+    change of import; unlike keras-tcn, `dilations` are used exactly as
+    given (any positive ints, not only powers of two) and weight
+    normalisation is available.
+
+    With `return_sequences=False` one step is returned: the last one for
+    `padding="causal"` (it has seen the whole sequence), the middle one
+    (`steps // 2`) for `padding="same"`, as in keras-tcn. When the input
+    carries a Keras mask, that becomes the last real (unmasked) step, or
+    the middle of the real steps for `"same"`, so padding does not change
+    the result.
+
+    A causal TCN can also run one step at a time (`get_initial_state` and
+    `step`), keeping for each dilated conv a buffer of its last
+    `(kernel_size - 1) * dilation` inputs: each step costs the same
+    whatever the sequence length and gives the same value as the full
+    call at that step.
+
+    Args:
+        nb_filters: int, or list with one int per dilation. Channels of
+            each block. Defaults to `64`.
+        kernel_size: int. Taps of every dilated conv. Defaults to `3`.
+        nb_stacks: int. Number of passes over `dilations`. Defaults to `1`.
+        dilations: list of positive ints. Dilation of each block of a
+            stack. Defaults to `(1, 2, 4, 8, 16, 32)`.
+        padding: str. `"causal"` or `"same"`. Defaults to `"causal"`.
+        use_skip_connections: bool. Sum the skip outputs of all blocks.
+            Defaults to `True`.
+        dropout_rate: float in [0, 1). `SpatialDropout1D` rate inside the
+            blocks. Defaults to `0.0`.
+        return_sequences: bool. Return every step, or a single step as
+            described above. Defaults to `False`.
+        activation: activation function or name used in the blocks.
+            Defaults to `"relu"`.
+        kernel_initializer: initializer for the conv kernels. Defaults to
+            `"he_normal"`.
+        use_batch_norm: bool. Batch normalization after each conv.
+            Defaults to `False`.
+        use_layer_norm: bool. Layer normalization after each conv.
+            Defaults to `False`.
+        use_weight_norm: bool. Weight normalisation of the conv kernels.
+            Defaults to `False`.
+        **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
+
+    Input shape:
+        3D tensor `(batch, steps, channels)`.
+
+    Output shape:
+        - If `return_sequences=True`: `(batch, steps, filters)`.
+        - Otherwise: `(batch, filters)`.
+        `filters` is `nb_filters`, or its last entry for a list.
+
+    Raises:
+        ValueError: for an empty or non-positive `dilations`, a
+            non-positive `nb_filters`, `kernel_size` or `nb_stacks`, a
+            `nb_filters` list of the wrong length (or with unequal entries
+            together with skip connections), a `padding` other than
+            `"causal"`/`"same"`, a `dropout_rate` outside [0, 1), or more
+            than one normalization flag; from `get_initial_state`/`step`
+            with `"same"` padding, before the layer is built, or for inputs
+            or states of the wrong shape.
+
+    Example:
+
+    >>> x = keras.ops.ones((2, 100, 3))
+    >>> tcn = TCN(nb_filters=16, dilations=[1, 2, 4], return_sequences=True)
+    >>> tcn(x).shape
+    (2, 100, 16)
+    >>> tcn.receptive_field
+    29
+    >>> state = tcn.get_initial_state(batch_size=2)
+    >>> y_t, state = tcn.step(x[:, 0, :], state)
+    >>> y_t.shape
+    (2, 16)
+
+    Reference:
+        - [Bai, Kolter & Koltun, An Empirical Evaluation of Generic
+          Convolutional and Recurrent Networks for Sequence Modeling, 2018](
+          https://arxiv.org/abs/1803.01271)
+        - [keras-tcn](https://github.com/philipperemy/keras-tcn)
+    """
+
+    def __init__(
+        self,
+        nb_filters=64,
+        kernel_size=3,
+        nb_stacks=1,
+        dilations=(1, 2, 4, 8, 16, 32),
+        padding="causal",
+        use_skip_connections=True,
+        dropout_rate=0.0,
+        return_sequences=False,
+        activation="relu",
+        kernel_initializer="he_normal",
+        use_batch_norm=False,
+        use_layer_norm=False,
+        use_weight_norm=False,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.dilations = check_dilations(dilations)
+        self.use_skip_connections = bool(use_skip_connections)
+        self.nb_filters = check_nb_filters(
+            nb_filters, self.dilations, self.use_skip_connections
+        )
+        self.kernel_size = validation.positive_int(kernel_size, "kernel_size")
+        self.nb_stacks = validation.positive_int(nb_stacks, "nb_stacks")
+        self.padding = validation.standardize_padding(
+            padding, ("causal", "same")
+        )
+        self.dropout_rate = validation.rate(dropout_rate, "dropout_rate")
+        self.return_sequences = bool(return_sequences)
+        self.activation = keras.activations.get(activation)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        normalization = check_one_normalization(
+            use_batch_norm, use_layer_norm, use_weight_norm
+        )
+        self.use_batch_norm = bool(use_batch_norm)
+        self.use_layer_norm = bool(use_layer_norm)
+        self.use_weight_norm = bool(use_weight_norm)
+        self.supports_masking = True
+
+        self.blocks = []
+        for _ in range(self.nb_stacks):
+            for i, dilation in enumerate(self.dilations):
+                self.blocks.append(
+                    TCNBlock(
+                        self._block_filters(i),
+                        self.kernel_size,
+                        dilation,
+                        padding=self.padding,
+                        dropout_rate=self.dropout_rate,
+                        activation=self.activation,
+                        normalization=normalization,
+                        kernel_initializer=self.kernel_initializer,
+                        return_skip=True,
+                        name=f"residual_block_{len(self.blocks)}",
+                        dtype=self.dtype_policy,
+                    )
+                )
+
+    def _block_filters(self, index):
+        if isinstance(self.nb_filters, int):
+            return self.nb_filters
+        return self.nb_filters[index]
+
+    @property
+    def receptive_field(self):
+        """Number of input steps one output step depends on."""
+        return 1 + 2 * (self.kernel_size - 1) * self.nb_stacks * sum(
+            self.dilations
+        )
+
+    def build(self, input_shape):
+        if len(input_shape) != 3 or input_shape[-1] is None:
+            raise ValueError(
+                f"{self.name} expects inputs of shape (batch, steps, "
+                "channels) with a known number of channels. Received input "
+                f"shape {tuple(input_shape)}."
+            )
+        self.input_spec = keras.layers.InputSpec(
+            ndim=3, axes={-1: input_shape[-1]}
+        )
+        shape = tuple(input_shape)
+        for block in self.blocks:
+            block.build(shape)
+            shape = block.compute_output_shape(shape)[0]
+
+    def call(self, inputs, training=None, mask=None):
+        x = inputs
+        skips = []
+        for block in self.blocks:
+            x, skip = block(x, training=training, mask=mask)
+            skips.append(skip)
+        if self.use_skip_connections:
+            x = skips[0]
+            for skip in skips[1:]:
+                x = ops.add(x, skip)
+        if self.return_sequences:
+            return x
+        return self._select_step(x, mask)
+
+    def _select_step(self, x, mask):
+        steps = ops.shape(x)[1]
+        if mask is None:
+            index = steps - 1 if self.padding == "causal" else steps // 2
+            return ops.take(x, index, axis=1)
+        real = ops.cast(mask, "int32")
+        if self.padding == "causal":
+            positions = ops.expand_dims(ops.arange(steps, dtype="int32"), 0)
+            index = ops.max(real * positions, axis=1)
+        else:
+            first = ops.argmax(real, axis=1)
+            index = ops.cast(first, "int32") + ops.sum(real, axis=1) // 2
+        index = ops.reshape(index, (-1, 1, 1))
+        return ops.take_along_axis(x, index, axis=1)[:, 0, :]
+
+    def compute_mask(self, inputs, mask=None):
+        return mask if self.return_sequences else None
+
+    def compute_output_shape(self, input_shape):
+        filters = self._block_filters(len(self.dilations) - 1)
+        if self.return_sequences:
+            return (input_shape[0], input_shape[1], filters)
+        return (input_shape[0], filters)
+
+    def get_initial_state(self, batch_size):
+        """Zero buffers for `step`, one per dilated conv.
+
+        Args:
+            batch_size: int. Number of sequences streamed in parallel.
+
+        Returns:
+            A list with two tensors per block (`len(blocks) * 2` in all), in
+            block order; the buffer of a conv with dilation `d` and `c`
+            input channels has shape `(batch_size, (kernel_size - 1) * d,
+            c)`.
+        """
+        self._check_streamable()
+        state = []
+        for block in self.blocks:
+            state.extend(block.get_initial_state(batch_size))
+        return state
+
+    def step(self, inputs, state):
+        """Computes the output at one new time step, in inference mode.
+
+        Args:
+            inputs: tensor `(batch, channels)`, the input at time `t`.
+            state: list of buffers from `get_initial_state` or the
+                previous `step`.
+
+        Returns:
+            `(output, new_state)`: `output` of shape `(batch, filters)`
+            equals the `return_sequences=True` output of the full call at
+            time `t` (and so the `return_sequences=False` output when `t`
+            is the last step); `new_state` replaces `state`. Nothing is
+            mutated, so `step` can be jitted (`jax.jit`, `tf.function`).
+
+        Raises:
+            ValueError: with `padding="same"`, before the layer is built,
+                or when `inputs` or `state` have the wrong shape.
+        """
+        self._check_streamable()
+        inputs = ops.convert_to_tensor(inputs, dtype=self.compute_dtype)
+        channels = self.input_spec.axes[-1]
+        if len(inputs.shape) != 2 or inputs.shape[-1] != channels:
+            raise ValueError(
+                f"`step` expects one time step of shape (batch, {channels}). "
+                f"Received: inputs.shape={tuple(inputs.shape)}"
+            )
+        self._check_state(state)
+        x = inputs
+        skips = []
+        new_state = []
+        for i, block in enumerate(self.blocks):
+            (x, skip), block_state = block.step(x, state[2 * i : 2 * i + 2])
+            skips.append(skip)
+            new_state.extend(block_state)
+        if self.use_skip_connections:
+            x = skips[0]
+            for skip in skips[1:]:
+                x = ops.add(x, skip)
+        return x, new_state
+
+    def _check_streamable(self):
+        if self.padding != "causal":
+            raise ValueError(
+                "Streaming inference (`get_initial_state` / `step`) needs "
+                "padding='causal': with 'same' padding an output depends on "
+                f"future inputs. Received: padding={self.padding!r}"
+            )
+        if not self.built:
+            raise ValueError(
+                f"Layer {self.name} must be built before streaming; call it "
+                "on a batch of sequences or call `build(input_shape)` first."
+            )
+
+    def _check_state(self, state):
+        expected = [
+            ((self.kernel_size - 1) * block.dilation_rate, conv.kernel.shape[1])
+            for block in self.blocks
+            for conv in (block.conv1, block.conv2)
+        ]
+        if isinstance(state, (list, tuple)):
+            received = [tuple(buffer.shape[1:]) for buffer in state]
+        else:
+            received = type(state).__name__
+        if received != expected:
+            raise ValueError(
+                "`state` must be the list returned by `get_initial_state` "
+                "or `step`: one buffer per dilated conv with per-sample "
+                f"shapes {expected}. Received: {received!r}"
+            )
+
+    def get_config(self):
+        config = super().get_config()
+        nb_filters = self.nb_filters
+        config.update(
+            {
+                "nb_filters": (
+                    nb_filters
+                    if isinstance(nb_filters, int)
+                    else list(nb_filters)
+                ),
+                "kernel_size": self.kernel_size,
+                "nb_stacks": self.nb_stacks,
+                "dilations": list(self.dilations),
+                "padding": self.padding,
+                "use_skip_connections": self.use_skip_connections,
+                "dropout_rate": self.dropout_rate,
+                "return_sequences": self.return_sequences,
+                "activation": keras.activations.serialize(self.activation),
+                "kernel_initializer": keras.initializers.serialize(
+                    self.kernel_initializer
+                ),
+                "use_batch_norm": self.use_batch_norm,
+                "use_layer_norm": self.use_layer_norm,
+                "use_weight_norm": self.use_weight_norm,
+            }
+        )
+        return config

@@ -83,13 +83,22 @@ class BaseDilatedConv(keras.layers.Layer):
             return tuple(range(1, self.rank + 1))
         return tuple(range(2, self.rank + 2))
 
+    def _reflect_pads(self):
+        return [
+            conv_utils.reflect_pad_amounts(k, d)
+            for k, d in zip(self.kernel_size, self.dilation_rate)
+        ]
+
     def _check_spatial_sizes(self, shape):
-        for axis, k_eff in zip(self._spatial_axes(), self.effective_kernel_size):
+        for axis, k_eff, (before, after) in zip(
+            self._spatial_axes(),
+            self.effective_kernel_size,
+            self._reflect_pads(),
+        ):
             size = shape[axis]
             if size is None:
                 continue
             if self.padding == "reflect":
-                before, after = (k_eff - 1) // 2, k_eff - 1 - (k_eff - 1) // 2
                 if max(before, after) >= size:
                     raise ValueError(
                         f"Reflection padding must be smaller than the input "
@@ -164,12 +173,15 @@ class BaseDilatedConv(keras.layers.Layer):
         if self.padding not in ("causal", "reflect"):
             return inputs, self.padding
         pad_width = [[0, 0] for _ in range(self.rank + 2)]
-        for axis, k_eff in zip(self._spatial_axes(), self.effective_kernel_size):
+        for axis, k_eff, pads in zip(
+            self._spatial_axes(),
+            self.effective_kernel_size,
+            self._reflect_pads(),
+        ):
             if self.padding == "causal":
                 pad_width[axis] = [k_eff - 1, 0]
             else:
-                before = (k_eff - 1) // 2
-                pad_width[axis] = [before, k_eff - 1 - before]
+                pad_width[axis] = list(pads)
         mode = "reflect" if self.padding == "reflect" else "constant"
         return ops.pad(inputs, pad_width, mode=mode), "valid"
 
@@ -415,9 +427,13 @@ class CausalConv1D(DilatedConv1D):
         if padding != "causal":
             raise ValueError(
                 "`CausalConv1D` always uses padding='causal'; use "
-                f"`DilatedConv1D` for other modes. Received: padding={padding!r}"
+                "`DilatedConv1D` for other modes. "
+                f"Received: padding={padding!r}"
             )
         super().__init__(
-            filters, kernel_size, dilation_rate=dilation_rate,
-            padding="causal", **kwargs
+            filters,
+            kernel_size,
+            dilation_rate=dilation_rate,
+            padding="causal",
+            **kwargs,
         )

@@ -6,39 +6,57 @@ from keras import ops
 from zoo.utils import validation
 
 
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _as_tuple(value):
+    try:
+        return tuple(value)
+    except TypeError:
+        return None
+
+
 def _standardize_pad_pairs(padding, rank):
     """Normalises int / per-axis / per-side padding to `rank` (before, after)
-    pairs of non-negative ints."""
-    if isinstance(padding, int) and not isinstance(padding, bool):
+    pairs of non-negative ints.
+
+    Errors quote `padding` exactly as passed, not the entry that failed, so
+    the message points at what the user wrote.
+    """
+    if rank == 1:
+        expected = "an int or (before, after)"
+    else:
+        expected = (
+            "an int or ((top, bottom), (left, right)) or "
+            "(symmetric_height, symmetric_width)"
+        )
+
+    def invalid(requirement):
+        return ValueError(
+            f"The `padding` argument must be {requirement}. "
+            f"Received: padding={padding!r}"
+        )
+
+    if _is_int(padding):
         pairs = ((padding, padding),) * rank
     else:
-        try:
-            entries = tuple(padding)
-        except TypeError:
-            entries = None
-        if entries is None or (rank == 1 and len(entries) != 2) or (
-            rank > 1 and len(entries) != rank
-        ):
-            shape = "(before, after)" if rank == 1 else (
-                "((top, bottom), (left, right)) or (symmetric_height, "
-                "symmetric_width)"
-            )
-            raise ValueError(
-                f"The `padding` argument must be an int or {shape}. "
-                f"Received: padding={padding!r}"
-            )
+        entries = _as_tuple(padding)
+        if entries is None or len(entries) != (2 if rank == 1 else rank):
+            raise invalid(expected)
         if rank == 1:
             pairs = (entries,)
         else:
             pairs = tuple(
-                (e, e) if isinstance(e, int) else tuple(e) for e in entries
+                (entry, entry) if _is_int(entry) else _as_tuple(entry)
+                for entry in entries
             )
-    result = []
     for pair in pairs:
-        result.append(
-            validation.standardize_tuple(pair, 2, "padding", allow_zero=True)
-        )
-    return tuple(result)
+        if pair is None or len(pair) != 2 or not all(map(_is_int, pair)):
+            raise invalid(expected)
+        if min(pair) < 0:
+            raise invalid("non-negative")
+    return tuple(tuple(pair) for pair in pairs)
 
 
 class _ReflectionPadding(keras.layers.Layer):

@@ -1,0 +1,263 @@
+"""Helpers shared by every benchmark: timing, machine info, result files.
+
+Timings on a shared CPU drift with whatever else runs, so compare two
+implementations with `time_interleaved` (both measured in the same run,
+alternating), never against numbers from an earlier run. Each callable must
+block until its work is done: `predict_on_batch` and `train_on_batch` return
+NumPy values, which forces JAX's asynchronous dispatch to finish.
+"""
+
+import datetime
+import importlib.metadata
+import json
+import os
+import pathlib
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+BENCH_DIR = pathlib.Path(__file__).resolve().parent
+RESULTS_ENV = "ZOO_BENCH_RESULTS_DIR"
+
+
+def resolve_results_dir(path=None):
+    """Where results go: `path`, else `$ZOO_BENCH_RESULTS_DIR`, else
+    `bench/results/`. Tests pass a temporary folder so that they never
+    overwrite the committed results."""
+    if path is None:
+        path = os.environ.get(RESULTS_ENV) or BENCH_DIR / "results"
+    path = pathlib.Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def summarize(samples_ms):
+    """Median, spread and count of a list of timings in milliseconds."""
+    samples = np.asarray(samples_ms, dtype="float64")
+    return {
+        "median_ms": float(np.median(samples)),
+        "p10_ms": float(np.percentile(samples, 10)),
+        "p90_ms": float(np.percentile(samples, 90)),
+        "min_ms": float(samples.min()),
+        "mean_ms": float(samples.mean()),
+        "repeats": int(samples.size),
+    }
+
+
+def _time_once(fn, number):
+    start = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - start) * 1000.0 / number
+
+
+def time_fn(fn, repeats=7, warmup=2, number=1):
+    """Times `fn()` and returns `summarize` of `repeats` samples.
+
+    Args:
+        fn: callable with no arguments that blocks until its work is done.
+        repeats: int. Number of samples. Defaults to 7.
+        warmup: int. Untimed calls first (compilation, caches). Defaults
+            to 2.
+        number: int. Calls averaged into each sample. Defaults to 1.
+
+    Returns:
+        A dict with `median_ms`, `p10_ms`, `p90_ms`, `min_ms`, `mean_ms`
+        and `repeats`.
+    """
+    for _ in range(warmup):
+        fn()
+    return summarize([_time_once(fn, number) for _ in range(repeats)])
+
+
+def time_interleaved(fns, repeats=7, warmup=2, number=1):
+    """Times several callables side by side, alternating their order.
+
+    Repeat `r` runs them in order when `r` is even and in reverse order when
+    it is odd (A B, B A, ...), so slow drift in machine load hits all of
+    them equally.
+
+    Args:
+        fns: dict mapping a name to a callable (see `time_fn`).
+        repeats: int. Samples per callable. Defaults to 7.
+        warmup: int. Untimed calls of each callable first. Defaults to 2.
+        number: int. Calls averaged into each sample. Defaults to 1.
+
+    Returns:
+        A dict mapping each name to `summarize` of its samples, plus a
+        `samples_ms` list, in repeat order, for paired comparisons.
+    """
+    names = list(fns)
+    for _ in range(warmup):
+        for name in names:
+            fns[name]()
+    samples = {name: [] for name in names}
+    for r in range(repeats):
+        for name in names if r % 2 == 0 else names[::-1]:
+            samples[name].append(_time_once(fns[name], number))
+    return {
+        name: {**summarize(values), "samples_ms": values}
+        for name, values in samples.items()
+    }
+
+
+def paired_ratio(numerator, denominator):
+    """Median of per-repeat ratios of two `time_interleaved` results.
+
+    Samples taken next to each other share the machine's state at that
+    moment, so their ratio is steadier than the ratio of two medians.
+    """
+    pairs = zip(numerator["samples_ms"], denominator["samples_ms"])
+    return float(statistics.median(a / b for a, b in pairs))
+
+
+def cpu_model():
+    """The CPU model name from /proc/cpuinfo, or `platform.processor()`."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def package_version(*names):
+    """Installed version of the first of `names` found, else `None`."""
+    for name in names:
+        try:
+            return importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def git_revision():
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=BENCH_DIR,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip() or None
+
+
+def machine_info():
+    """Machine, software versions and load, to store next to timings."""
+    import keras
+
+    try:
+        usable_cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable_cores = os.cpu_count()
+    return {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "usable_cores": usable_cores,
+        "load_average_1min": round(os.getloadavg()[0], 2),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "keras": keras.__version__,
+        "backend": keras.backend.backend(),
+        "tensorflow": package_version("tensorflow", "tensorflow-cpu"),
+        "jax": package_version("jax"),
+        "numpy": np.__version__,
+        "git_revision": git_revision(),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
+            timespec="seconds"
+        ),
+    }
+
+
+def machine_line(meta):
+    """One-line summary of `machine_info()` for Markdown reports."""
+    parts = [
+        f"{meta['cpu']}, {meta['usable_cores']} cores",
+        f"load {meta['load_average_1min']}",
+        f"Python {meta['python']}",
+        f"keras {meta['keras']} ({meta['backend']} backend)",
+    ]
+    if meta.get("tensorflow"):
+        parts.append(f"tensorflow {meta['tensorflow']}")
+    if meta.get("jax") and meta["backend"] == "jax":
+        parts.append(f"jax {meta['jax']}")
+    parts.append(meta["date"])
+    return "Machine: " + ", ".join(parts)
+
+
+def _cell(value):
+    if isinstance(value, bool):
+        return "yes" if value else "**no**"
+    if isinstance(value, float):
+        if value != 0 and abs(value) < 1e-3:
+            return f"{value:.1e}"
+        return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
+    if value is None:
+        return "—"
+    return str(value)
+
+
+def markdown_table(rows, columns=None):
+    """A Markdown table of `rows` (dicts), columns in first-seen order."""
+    if columns is None:
+        columns = []
+        for row in rows:
+            columns.extend(key for key in row if key not in columns)
+    lines = [
+        "| " + " | ".join(columns) + " |",
+        "|" + "|".join("---" for _ in columns) + "|",
+    ]
+    for row in rows:
+        cells = (_cell(row.get(column)) for column in columns)
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def write_results(name, rows, meta, results_dir=None, columns=None):
+    """Writes `<name>.json` (rows + meta) and `<name>.md` (a table).
+
+    Args:
+        name: str. File stem, e.g. `"layers_tensorflow"`.
+        rows: list of dicts, one per table row; values must be JSON-able.
+        meta: dict, usually `machine_info()` plus the run's settings. A
+            `"title"` and a `"notes"` entry, if present, head the Markdown.
+        results_dir: folder; see `resolve_results_dir`.
+        columns: optional list of the row keys shown in the Markdown table
+            (the JSON keeps every key).
+
+    Returns:
+        A dict with the `json` and `md` paths.
+    """
+    folder = resolve_results_dir(results_dir)
+    json_path = folder / f"{name}.json"
+    md_path = folder / f"{name}.md"
+    with open(json_path, "w") as f:
+        json.dump({"name": name, "meta": meta, "rows": rows}, f, indent=2)
+        f.write("\n")
+    parts = [f"# {meta.get('title', name)}", machine_line(meta)]
+    if meta.get("notes"):
+        parts.append(meta["notes"])
+    parts.append(markdown_table(rows, columns))
+    md_path.write_text("\n\n".join(parts) + "\n")
+    return {"json": json_path, "md": md_path}
+
+
+def progress(items, desc=None, enabled=True):
+    """A tqdm progress bar over `items` on stderr (plain iteration when tqdm
+    is missing or `enabled` is False)."""
+    if not enabled:
+        return items
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return items
+    return tqdm(items, desc=desc, file=sys.stderr, leave=False)

@@ -346,8 +346,13 @@ def fit(model, bundle, args, out, name, monitor, mode, epochs=None):
         (out / "history.csv").unlink()
         history = {}
     if start < epochs:
+        train = bundle.train
+        if args.max_steps:
+            # Capped epochs must not drain a finite dataset mid-run.
+            train = train.repeat()
         model.fit(
-            bundle.train,
+            train,
+            shuffle=False,  # the tf.data pipeline shuffles every epoch
             validation_data=bundle.val,
             epochs=epochs,
             steps_per_epoch=args.max_steps,

@@ -10,9 +10,7 @@ def test_confusion_and_per_class_scores_by_hand():
     y_true = np.array([0, 0, 0, 1, 1, 2])
     y_pred = np.array([0, 0, 1, 1, 2, 2])
     matrix = metrics.confusion_matrix(y_true, y_pred, 3)
-    np.testing.assert_array_equal(
-        matrix, [[2, 1, 0], [0, 1, 1], [0, 0, 1]]
-    )
+    np.testing.assert_array_equal(matrix, [[2, 1, 0], [0, 1, 1], [0, 0, 1]])
     rows = metrics.per_class_scores(matrix, ["a", "b", "c"])
     # class b: predicted twice, right once; present twice, found once.
     assert rows[1]["precision"] == pytest.approx(0.5)

@@ -1,0 +1,196 @@
+"""Temporal convolutional networks for sequence classification and regression.
+
+Reference:
+    - [Bai, Kolter & Koltun, An Empirical Evaluation of Generic
+      Convolutional and Recurrent Networks for Sequence Modeling, 2018](
+      https://arxiv.org/abs/1803.01271)
+"""
+
+from keras import layers
+
+from zoo.layers import TCN
+from zoo.models import common
+from zoo.utils import validation
+
+DILATIONS = (1, 2, 4, 8, 16, 32, 64, 128)
+
+
+def tcn_classifier(
+    input_shape=(784, 1),
+    num_classes=10,
+    nb_filters=25,
+    kernel_size=7,
+    nb_stacks=1,
+    dilations=DILATIONS,
+    padding="causal",
+    use_skip_connections=True,
+    dropout_rate=0.0,
+    activation="relu",
+    kernel_initializer="he_normal",
+    use_batch_norm=False,
+    use_layer_norm=False,
+    use_weight_norm=False,
+    input_scale=common.PIXEL_SCALE,
+    name="tcn_classifier",
+):
+    """Sequence -> class: a `zoo.layers.TCN` read at its last step.
+
+    `Rescaling(input_scale)` -> `TCN(return_sequences=False)` ->
+    `Dense(num_classes, softmax)`. With causal padding the last step sees
+    the whole sequence once the receptive field,
+    `1 + 2 * (kernel_size - 1) * nb_stacks * sum(dilations)`, covers it:
+    3,061 steps with the defaults, enough for sequential MNIST (784 steps,
+    one pixel per step).
+
+    Args:
+        input_shape: tuple `(steps, channels)`; `steps` may be `None`.
+            Defaults to `(784, 1)` (sequential MNIST).
+        num_classes: int. Number of classes. Defaults to 10.
+        nb_filters: int. Channels of every residual block. Defaults to 25.
+        kernel_size: int. Taps of every dilated conv. Defaults to 7.
+        nb_stacks: int. Repeats of the dilation schedule. Defaults to 1.
+        dilations: sequence of ints. One residual block per dilation.
+            Defaults to `(1, 2, 4, ..., 128)`.
+        padding: str. `"causal"` or `"same"`. Defaults to `"causal"`.
+        use_skip_connections: bool. Sum the blocks' outputs. Defaults to
+            `True`.
+        dropout_rate: float in [0, 1). Spatial dropout in the blocks.
+            Defaults to 0.
+        activation: str. Activation inside the blocks. Defaults to `"relu"`.
+        kernel_initializer: initializer name or config dict. Defaults to
+            `"he_normal"`.
+        use_batch_norm: bool. Defaults to `False`.
+        use_layer_norm: bool. Defaults to `False`.
+        use_weight_norm: bool. Defaults to `False`.
+        input_scale: float. Factor applied to the raw inputs by the
+            `"rescale"` layer. Defaults to `1/255` (pixel values).
+        name: str. Model name. Defaults to `"tcn_classifier"`.
+
+    Returns:
+        An uncompiled functional `keras.Model` with layers `rescale`, `tcn`
+        and `predictions` (softmax).
+
+    Raises:
+        ValueError: for a malformed `input_shape`, `num_classes` or
+            `input_scale`, and for any argument `TCN` rejects.
+
+    Example:
+
+    >>> model = tcn_classifier(input_shape=(40, 1), dilations=(1, 2, 4))
+    >>> model.output.shape
+    (None, 10)
+    """
+    builder = "tcn_classifier"
+    input_shape = common.sequence_input_shape(input_shape, builder)
+    validation.positive_int(num_classes, "num_classes")
+    input_scale = common.positive_float(input_scale, "input_scale")
+    tcn = TCN(
+        nb_filters=nb_filters,
+        kernel_size=kernel_size,
+        nb_stacks=nb_stacks,
+        dilations=dilations,
+        padding=padding,
+        use_skip_connections=use_skip_connections,
+        dropout_rate=dropout_rate,
+        return_sequences=False,
+        activation=activation,
+        kernel_initializer=kernel_initializer,
+        use_batch_norm=use_batch_norm,
+        use_layer_norm=use_layer_norm,
+        use_weight_norm=use_weight_norm,
+        name="tcn",
+    )
+
+    inputs = layers.Input(shape=input_shape, name="sequence")
+    x = common.rescale(inputs, input_scale)
+    x = tcn(x)
+    outputs = common.classifier(x, num_classes)
+    return common.functional_model(inputs, outputs, name)
+
+
+def tcn_regressor(
+    input_shape=(600, 2),
+    num_outputs=1,
+    nb_filters=24,
+    kernel_size=8,
+    nb_stacks=1,
+    dilations=DILATIONS,
+    padding="causal",
+    use_skip_connections=True,
+    dropout_rate=0.0,
+    activation="relu",
+    kernel_initializer="he_normal",
+    use_batch_norm=False,
+    use_layer_norm=False,
+    use_weight_norm=False,
+    input_scale=1.0,
+    name="tcn_regressor",
+):
+    """Sequence -> value(s): a `zoo.layers.TCN` and a linear output.
+
+    `Rescaling(input_scale)` -> `TCN(return_sequences=False)` ->
+    `Dense(num_outputs)`. The defaults are Bai et al.'s adding-problem
+    network (T=600, two channels: values and a two-hot marker; 8 levels,
+    kernel 8, 24 channels, 69,985 parameters).
+
+    Args:
+        input_shape: tuple `(steps, channels)`; `steps` may be `None`.
+            Defaults to `(600, 2)` (the adding problem).
+        num_outputs: int. Number of regression targets. Defaults to 1.
+        nb_filters: int. Channels of every residual block. Defaults to 24.
+        kernel_size: int. Taps of every dilated conv. Defaults to 8.
+        nb_stacks: int. Repeats of the dilation schedule. Defaults to 1.
+        dilations: sequence of ints. One residual block per dilation.
+            Defaults to `(1, 2, 4, ..., 128)`.
+        padding: str. `"causal"` or `"same"`. Defaults to `"causal"`.
+        use_skip_connections: bool. Defaults to `True`.
+        dropout_rate: float in [0, 1). Defaults to 0.
+        activation: str. Activation inside the blocks. Defaults to `"relu"`.
+        kernel_initializer: initializer name or config dict. Defaults to
+            `"he_normal"`.
+        use_batch_norm: bool. Defaults to `False`.
+        use_layer_norm: bool. Defaults to `False`.
+        use_weight_norm: bool. Defaults to `False`.
+        input_scale: float. Factor applied to the raw inputs by the
+            `"rescale"` layer. Defaults to 1.
+        name: str. Model name. Defaults to `"tcn_regressor"`.
+
+    Returns:
+        An uncompiled functional `keras.Model` with layers `rescale`, `tcn`
+        and `predictions` (linear).
+
+    Raises:
+        ValueError: for a malformed `input_shape`, `num_outputs` or
+            `input_scale`, and for any argument `TCN` rejects.
+
+    Example:
+
+    >>> tcn_regressor().count_params()
+    69985
+    """
+    builder = "tcn_regressor"
+    input_shape = common.sequence_input_shape(input_shape, builder)
+    validation.positive_int(num_outputs, "num_outputs")
+    input_scale = common.positive_float(input_scale, "input_scale")
+    tcn = TCN(
+        nb_filters=nb_filters,
+        kernel_size=kernel_size,
+        nb_stacks=nb_stacks,
+        dilations=dilations,
+        padding=padding,
+        use_skip_connections=use_skip_connections,
+        dropout_rate=dropout_rate,
+        return_sequences=False,
+        activation=activation,
+        kernel_initializer=kernel_initializer,
+        use_batch_norm=use_batch_norm,
+        use_layer_norm=use_layer_norm,
+        use_weight_norm=use_weight_norm,
+        name="tcn",
+    )
+
+    inputs = layers.Input(shape=input_shape, name="sequence")
+    x = common.rescale(inputs, input_scale)
+    x = tcn(x)
+    outputs = layers.Dense(num_outputs, name="predictions")(x)
+    return common.functional_model(inputs, outputs, name)

@@ -1,0 +1,82 @@
+"""
+Title: publish a trained model into saved_models/
+Description: Copies a `zoo-train` run's model, card and figures into the
+    folder the app and `zoo.load_pretrained` read, optionally measuring the
+    digit model's robustness to perturbed drawings first (added to the card).
+
+Usage:
+
+    python -m training.publish runs/mnist_cnn/mnist_cnn.keras --robustness
+"""
+
+import json
+import pathlib
+import shutil
+import sys
+
+from training import cli
+from training.io_utils import UsageError
+
+DEFAULT_DEST = pathlib.Path(__file__).resolve().parents[1] / "saved_models"
+
+
+def build_parser():
+    parser = cli.ArgumentParser(
+        prog="python -m training.publish",
+        description="Copy a trained model and its card into saved_models/.",
+    )
+    parser.add_argument("model", help="the run's .keras file")
+    parser.add_argument("--dest", default=str(DEFAULT_DEST))
+    parser.add_argument(
+        "--robustness",
+        action="store_true",
+        help="measure accuracy on perturbed MNIST test digits (digit models)",
+    )
+    parser.add_argument(
+        "--limit",
+        type=cli.positive_int,
+        default=None,
+        help="robustness on the first N test digits only",
+    )
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    from training import cards
+    from training import io_utils
+    from training.evaluate import load
+
+    source = pathlib.Path(args.model)
+    name = source.stem
+    card_path = source.with_suffix(".json")
+    if not card_path.exists():
+        raise UsageError(
+            f"no model card next to {source}: train with zoo-train"
+        )
+    card = json.loads(card_path.read_text())
+    model = load(source)  # refuse to publish a file that does not load
+    if args.robustness:
+        from training import data as data_lib
+        from training.robustness import digit_robustness
+
+        x, y = data_lib.load_arrays("mnist", "test", limit=args.limit)
+        card["robustness"] = {
+            key: round(value, 4)
+            for key, value in digit_robustness(model, x, y).items()
+        }
+        card["robustness_command"] = cards.command_line()
+    dest = io_utils.prepare_out_dir(args.dest)
+    with io_utils.atomic_path(dest / f"{name}.keras") as tmp:
+        shutil.copyfile(source, tmp)
+    for key in ("curves_png", "confusion_png"):
+        if card.get(key):
+            with io_utils.atomic_path(dest / card[key]) as tmp:
+                shutil.copyfile(source.parent / card[key], tmp)
+    cards.write_card(card, dest, name)
+    print(f"published {name} to {dest}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(cli.run_main("publish", main))

@@ -11,6 +11,7 @@ Usage:
 
 import json
 import pathlib
+import shlex
 import shutil
 import sys
 
@@ -65,7 +66,9 @@ def main(argv=None):
             key: round(value, 4)
             for key, value in digit_robustness(model, x, y).items()
         }
-        card["robustness_command"] = cards.command_line()
+        card["robustness_command"] = "python -m training.publish " + (
+            shlex.join(sys.argv[1:] if argv is None else argv)
+        )
     dest = io_utils.prepare_out_dir(args.dest)
     with io_utils.atomic_path(dest / f"{name}.keras") as tmp:
         shutil.copyfile(source, tmp)

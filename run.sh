@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One-command set-up and launch for the Keras 3 convolution zoo.
 #
-#   ./run.sh app        set up (first run only), then start the demo
+#   ./run.sh app        set up (first run only), then start the Gradio app
+#                       on http://127.0.0.1:7860 with the shipped models
 #   ./run.sh test       set up (first run only), then run the test suite
 #                       on the TensorFlow and JAX backends
 #   ./run.sh shell CMD  run CMD inside the project's virtual environment
@@ -70,7 +71,7 @@ shift || true
 case "$cmd" in
     app)
         ensure_venv
-        exec "$VENV/bin/zoo-describe" "${@:-mnist_seed_cnn}"
+        exec "$VENV/bin/zoo-app" "$@"
         ;;
     test)
         ensure_venv

@@ -128,6 +128,11 @@ def load_image(data):
         image.load()
     except InputError:
         raise
+    except Image.DecompressionBombError:
+        # Pillow refuses images above ~179 M pixels before reading them.
+        raise InputError(
+            f"The image is too large; the limit is {MAX_PIXELS:,} pixels."
+        ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
         raise InputError(
             "The file is not a readable image (corrupt, truncated or not an "

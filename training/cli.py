@@ -2,8 +2,11 @@
 line, and a `run_main` wrapper that turns user errors into exit code 2."""
 
 import argparse
+import contextlib
 import os
+import re
 import sys
+import tempfile
 
 from training.io_utils import UsageError
 
@@ -47,6 +50,18 @@ def positive_float(text):
     return value
 
 
+def non_negative_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(
+            f"expected a number >= 0, got {text!r}"
+        )
+    return value
+
+
 def fraction(text):
     try:
         value = float(text)
@@ -82,3 +97,52 @@ def run_main(prog, main, argv=None):
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
+
+
+# absl lines TensorFlow prints while its shared libraries load, before
+# TF_CPP_MIN_LOG_LEVEL is read: "I0000 00:00:... port.cc:153] oneDNN ...".
+# The CUDA build also logs a failed cuInit on machines without a GPU.
+_IMPORT_NOISE = re.compile(
+    r"^(?:[IW]\d{4} |WARNING: All log messages before absl"
+    r"|E\d{4} .*failed call to cuInit)"
+)
+
+
+@contextlib.contextmanager
+def _stderr_into(file):
+    """Points file descriptor 2 (C++ logs too) at `file` for a while."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    os.dup2(file.fileno(), 2)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def import_tensorflow_quietly():
+    """Imports TensorFlow without its start-up log lines.
+
+    Everything else it writes to stderr (Python warnings, errors) is shown
+    as usual. Set TF_CPP_MIN_LOG_LEVEL=0 to see the start-up lines too.
+    """
+    if "tensorflow" in sys.modules:
+        return
+    if os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0") == "0":
+        import tensorflow  # noqa: F401
+
+        return
+    with tempfile.TemporaryFile() as log:
+        try:
+            with _stderr_into(log):
+                import tensorflow as tf
+
+                # Initialises the device platforms (the cuInit line).
+                tf.config.list_physical_devices("GPU")
+        finally:
+            log.seek(0)
+            for line in log.read().decode(errors="replace").splitlines(True):
+                if not _IMPORT_NOISE.match(line):
+                    sys.stderr.write(line)

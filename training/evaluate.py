@@ -34,33 +34,34 @@ def load(path):
 def predict_split(model, dataset):
     """Runs the model over a batched `(x, y)` dataset; returns y and preds."""
     labels, outputs = [], []
-    for x, y in dataset:
+    # numpy batches: the JAX backend cannot take TensorFlow tensors.
+    for x, y in dataset.as_numpy_iterator():
         outputs.append(np.asarray(model.predict_on_batch(x)))
-        labels.append(np.asarray(y))
+        labels.append(y)
     if not outputs:
         raise UsageError("the evaluation split is empty")
     return np.concatenate(labels), np.concatenate(outputs)
 
 
-def evaluate_split(model, dataset, info):
+def evaluate_split(model, dataset, info, top_k=5):
     """The metrics report of `training.metrics` for one split."""
     from training import metrics
 
     y_true, outputs = predict_split(model, dataset)
     if info["task"] == "classification":
         return metrics.classification_report(
-            y_true, outputs, info["class_names"]
+            y_true, outputs, info["class_names"], top_k=top_k
         )
     return metrics.regression_report(y_true, outputs)
 
 
-def base_card(model, name, info):
+def base_card(model, name, info, description=""):
     """The card fields that describe the model itself."""
     from training import cards
 
     card = {
         "name": name,
-        "description": info.get("description", ""),
+        "description": description,
         "task": info["task"],
         "classes": [str(c) for c in info.get("class_names") or []],
         "input_shape": list(model.input_shape[1:]),
@@ -93,6 +94,12 @@ def build_parser():
     )
     parser.add_argument("--batch-size", type=cli.positive_int, default=256)
     parser.add_argument(
+        "--top-k",
+        type=cli.positive_int,
+        default=5,
+        help="k of the top-k accuracy (default 5)",
+    )
+    parser.add_argument(
         "--limit",
         type=cli.positive_int,
         default=None,
@@ -106,8 +113,27 @@ def build_parser():
     return parser
 
 
+def check_compatible(model, info, spec):
+    """Refuses data whose inputs or classes the model does not match."""
+    expected = tuple(model.input_shape[1:])
+    got = tuple(info["input_shape"])
+    if expected != got:
+        raise UsageError(
+            f"the model takes inputs of shape {expected} but --data {spec} "
+            f"gives {got}; pass the data spec the model was trained on."
+        )
+    outputs = model.output_shape[-1]
+    if info["task"] == "classification" and outputs != info["num_classes"]:
+        raise UsageError(
+            f"the model has {outputs} outputs but --data {spec} has "
+            f"{info['num_classes']} classes; pass the data spec the model "
+            "was trained on."
+        )
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    cli.import_tensorflow_quietly()
     from training import data as data_lib
     from training import io_utils
     from training import plots
@@ -125,7 +151,13 @@ def main(argv=None):
     dataset = {"test": bundle.test, "val": bundle.val, "train": bundle.train}[
         args.split
     ]
-    report = evaluate_split(model, dataset, bundle.info)
+    if dataset is None:
+        raise UsageError(
+            f"--data {args.data} has no {args.split} split; pass another "
+            "--split."
+        )
+    check_compatible(model, bundle.info, args.data)
+    report = evaluate_split(model, dataset, bundle.info, args.top_k)
     lines = [
         f"# {pathlib.Path(args.model).name} on {args.data} ({args.split})",
         "",

@@ -46,12 +46,17 @@ def build_parser():
 
 
 def to_tflite(model, path):
+    """Converts through a temporary SavedModel (`model.export`, which also
+    works on the JAX backend, and prints nothing with `verbose=0`)."""
+    import tempfile
+
     import tensorflow as tf
 
     from training import io_utils
 
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    flatbuffer = converter.convert()
+    with tempfile.TemporaryDirectory() as folder:
+        model.export(folder, format="tf_saved_model", verbose=0)
+        flatbuffer = tf.lite.TFLiteConverter.from_saved_model(folder).convert()
     with io_utils.atomic_path(path) as tmp:
         tmp.write_bytes(flatbuffer)
     return path
@@ -84,12 +89,26 @@ def tflite_predict(path, inputs):
 
 
 def to_saved_model(model, path):
+    """Exports into a temporary folder renamed to `path` when complete, so
+    an interrupted export never leaves a partial SavedModel behind."""
+    import shutil
+    import tempfile
+
     path = pathlib.Path(path)
     if path.exists():
         raise UsageError(
-            f"--out {path} exists; SavedModel export needs a new folder."
+            f"--out {path} exists; SavedModel export needs a new folder "
+            "(delete it or pass another path)."
         )
-    model.export(str(path), format="tf_saved_model")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = pathlib.Path(
+        tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent)
+    )
+    try:
+        model.export(str(tmp / "model"), format="tf_saved_model", verbose=0)
+        (tmp / "model").rename(path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return path
 
 
@@ -118,9 +137,24 @@ def parity_inputs(args, model_path, input_shape):
     if tuple(x.shape[1:]) != tuple(input_shape):
         raise UsageError(
             f"--data {spec} gives inputs of shape {x.shape[1:]} but the "
-            f"model takes {tuple(input_shape)}"
+            f"model takes {tuple(input_shape)}; pass the data spec the "
+            "model was trained on."
         )
     return x, spec
+
+
+def check_destination(out, export_format):
+    """Refuses an unusable --out before the (slow) conversion."""
+    if export_format == "tflite" and out.is_dir():
+        raise UsageError(
+            f"--out {out} is a folder: pass a file path such as "
+            f"{out / 'model.tflite'}."
+        )
+    if export_format == "saved_model" and out.exists():
+        raise UsageError(
+            f"--out {out} exists; SavedModel export needs a new folder "
+            "(delete it or pass another path)."
+        )
 
 
 def size_of(path):
@@ -132,9 +166,11 @@ def size_of(path):
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    cli.import_tensorflow_quietly()
     from training.evaluate import load
 
     model_path = pathlib.Path(args.model)
+    check_destination(pathlib.Path(args.out), args.format)
     model = load(model_path)
     x, spec = parity_inputs(args, model_path, model.input_shape[1:])
     reference = np.asarray(model.predict(x, verbose=0))
@@ -146,7 +182,8 @@ def main(argv=None):
         to_saved_model(model, out)
         converted = saved_model_predict(out, x)
     diff = float(np.max(np.abs(converted - reference)))
-    print(f"zoo-export: wrote {out} ({size_of(out) / 1e6:.2f} MB)")
+    size = size_of(out)
+    print(f"zoo-export: wrote {out} ({size:,} bytes, {size / 1e6:.2f} MB)")
     print(
         f"zoo-export: parity on {len(x)} {spec} test inputs: "
         f"max |keras - {args.format}| = {diff:.3g} "

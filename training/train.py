@@ -12,9 +12,15 @@ Usage:
     zoo-train --model mnist_seed_cnn --data mnist --compare-optimizers
 
 Running the same command again after the process died (even `kill -9`)
-continues from the last completed epoch.
+continues from the last completed epoch (see `training.resume`); running it
+again after it finished evaluates the saved model again without retraining.
+
+Several machines: `--strategy multiworker` with `TF_CONFIG` set on each
+machine (see `make_strategy`); workers other than the chief write their
+files to `<out>/<task type><index>/`.
 """
 
+import contextlib
 import json
 import math
 import os
@@ -23,6 +29,7 @@ import sys
 import time
 
 from training import cli
+from training import resume
 from training.io_utils import UsageError
 
 """## Configurable parameters"""
@@ -37,7 +44,9 @@ DEFAULT_LR = {
     "adamw": 1e-3,
 }
 STRATEGIES = ("default", "mirrored", "multiworker")
-BACKUP_DIR = "backup"  # inside --out: the crash-recovery checkpoint
+# Flags that change nothing in the trained model: a run may be resumed
+# with different values.
+NOT_SETTINGS = ("verbose", "out")
 
 
 def build_parser():
@@ -71,7 +80,7 @@ def build_parser():
     )
     parser.add_argument(
         "--warmup-epochs",
-        type=float,
+        type=cli.non_negative_float,
         default=0.0,
         help="linear learning-rate warm-up before the cosine decay",
     )
@@ -98,6 +107,12 @@ def build_parser():
         help="at most N training steps per epoch (smoke runs)",
     )
     parser.add_argument("--jit-compile", action="store_true")
+    parser.add_argument(
+        "--steps-per-execution",
+        type=cli.positive_int,
+        default=1,
+        help="training steps per compiled call (fewer Python round trips)",
+    )
     parser.add_argument(
         "--mixed-precision",
         action="store_true",
@@ -150,22 +165,27 @@ def configure_devices(args):
 
 
 def make_strategy(name, logical_cpus=None):
-    import tensorflow as tf
+    """The `tf.distribute` strategy for `--strategy`, or None.
 
-    if name == "mirrored":
-        devices = None
-        if logical_cpus:
-            devices = [f"/cpu:{i}" for i in range(logical_cpus)]
-        return tf.distribute.MirroredStrategy(devices)
-    if name == "multiworker":
-        if "TF_CONFIG" not in os.environ:
-            print(
-                "zoo-train: warning: TF_CONFIG is not set; "
-                "MultiWorkerMirroredStrategy runs as a single worker",
-                file=sys.stderr,
-            )
-        return tf.distribute.MultiWorkerMirroredStrategy()
-    return None
+    `multiworker` reads the cluster from the `TF_CONFIG` environment
+    variable, the same on every machine except `task`, e.g. on the first of
+    two machines:
+
+        TF_CONFIG='{"cluster": {"worker": ["host1:12345", "host2:12345"]},
+                    "task": {"type": "worker", "index": 0}}'
+
+    and `"index": 1` on the second. Every worker runs the same command;
+    `--batch-size` is the global batch, split between the workers.
+    """
+    from training import distribute
+
+    if name == "multiworker" and "TF_CONFIG" not in os.environ:
+        print(
+            "zoo-train: warning: TF_CONFIG is not set; "
+            "MultiWorkerMirroredStrategy runs as a single worker",
+            file=sys.stderr,
+        )
+    return distribute.make_strategy(name, logical_cpus)
 
 
 def make_optimizer(name, lr, steps_per_epoch, args):
@@ -257,6 +277,7 @@ def compile_model(model, optimizer, info, args):
         loss=loss,
         metrics=metrics,
         jit_compile=True if args.jit_compile else "auto",
+        steps_per_execution=args.steps_per_execution,
     )
 
 
@@ -275,12 +296,12 @@ def read_history(csv_path):
         for row in csv.DictReader(f):
             try:
                 rows[int(row["epoch"])] = row
-            except (KeyError, ValueError):
+            except (KeyError, TypeError, ValueError):
                 continue
     history = {}
     for epoch in sorted(rows):
         for key, value in rows[epoch].items():
-            if key == "epoch" or value in (None, ""):
+            if key in ("epoch", None) or value in (None, ""):
                 continue
             history.setdefault(key, []).append(float(value))
     return history
@@ -306,12 +327,7 @@ def make_callbacks(out, name, monitor, mode, history, verbose):
         ),
         keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
         keras.callbacks.TensorBoard(str(out / "logs")),
-        # Saves weights, optimizer state and the epoch counter at every
-        # epoch end; double_checkpoint keeps the previous copy in case the
-        # process dies while writing.
-        keras.callbacks.BackupAndRestore(
-            str(out / BACKUP_DIR), double_checkpoint=True
-        ),
+        resume.backup_callback(out),
     ]
 
 
@@ -322,69 +338,87 @@ def _best_so_far(history, monitor, mode):
     return max(values) if mode == "max" else min(values)
 
 
-def resumed_epoch(out):
-    path = out / BACKUP_DIR / "training_metadata.json"
-    try:
-        return int(json.loads(path.read_text())["epoch"])
-    except (OSError, ValueError, KeyError):
-        return 0
-
-
-def fit(model, bundle, args, out, name, monitor, mode, epochs=None):
-    epochs = epochs or args.epochs
-    history = read_history(out / "history.csv")
-    start = resumed_epoch(out)
-    if start >= epochs:
-        print(f"zoo-train: {name} already trained for {start} epochs")
-    elif start:
+def fit(model, bundle, args, out, name, settings):
+    """Trains, resuming an interrupted run; returns the history dict and
+    whether any training happened."""
+    csv_path = out / "history.csv"
+    if resume.finished(out, settings) and (out / f"{name}.keras").exists():
         print(
-            f"zoo-train: resuming {name} from epoch {start + 1}/{epochs} "
-            f"(backup in {out / BACKUP_DIR})"
+            f"zoo-train: {out} already holds this finished run; evaluating "
+            "it again (pass a new --out to train again)"
         )
-    elif history:
-        # A finished run left its CSV behind: start a fresh history.
-        (out / "history.csv").unlink()
-        history = {}
-    if start < epochs:
-        train = bundle.train
-        if args.max_steps:
-            # Capped epochs must not drain a finite dataset mid-run.
-            train = train.repeat()
-        model.fit(
-            train,
-            shuffle=False,  # the tf.data pipeline shuffles every epoch
-            validation_data=bundle.val,
-            epochs=epochs,
-            steps_per_epoch=args.max_steps,
-            callbacks=make_callbacks(
-                out, name, monitor, mode, history, args.verbose
-            ),
-            verbose=args.verbose,
+        return read_history(csv_path), False
+    start = resume.completed_epochs(out, settings)
+    if start:
+        resume.trim_history(csv_path, start)
+    else:
+        resume.forget(out)
+    if start >= args.epochs:
+        print(
+            f"zoo-train: {name} finished its {start} epochs before it was "
+            "interrupted; evaluating it"
         )
-    return read_history(out / "history.csv")
+        return read_history(csv_path), False
+    if start:
+        print(
+            f"zoo-train: resuming {name} from epoch {start + 1}/"
+            f"{args.epochs} ({start} completed; backup in "
+            f"{out / resume.BACKUP_DIR})"
+        )
+    resume.start(out, settings)
+    monitor, mode = _monitor(bundle)
+    train = bundle.train
+    if args.max_steps:
+        # Capped epochs must not drain a finite dataset mid-run.
+        train = train.repeat()
+    model.fit(
+        train,
+        shuffle=False,  # the tf.data pipeline shuffles every epoch
+        validation_data=bundle.val,
+        epochs=args.epochs,
+        steps_per_epoch=args.max_steps,
+        callbacks=make_callbacks(
+            out, name, monitor, mode, read_history(csv_path), args.verbose
+        ),
+        verbose=args.verbose,
+    )
+    return read_history(csv_path), True
 
 
 """## Evaluate"""
 
 
-def evaluate_and_report(args, bundle, out, name, history, started):
+def evaluation_split(bundle):
+    """The split the card's metrics come from: test, else validation."""
+    if bundle.test is not None:
+        return "test", bundle.test
+    return "val", bundle.val
+
+
+def evaluate_and_report(args, argv, bundle, out, name, history, wall_time):
+    import zoo
     from training import cards
     from training import evaluate
     from training import plots
 
-    model_path = out / f"{name}.keras"
-    model = evaluate.load(model_path)
+    model = evaluate.load(out / f"{name}.keras")
     info = bundle.info
-    report = evaluate.evaluate_split(model, bundle.test, info)
+    split, dataset = evaluation_split(bundle)
+    report = evaluate.evaluate_split(model, dataset, info)
     plots.training_curves(history, out / f"{name}_curves.png", title=name)
-    card = evaluate.base_card(model, name, info)
+    card = evaluate.base_card(
+        model, name, info, zoo.model_info(args.model)["description"]
+    )
     card.update(
         {
+            "model": args.model,
             "dataset": args.data,
+            "dataset_description": info.get("description", ""),
             "metrics": report["metrics"],
-            "train_command": cards.command_line(),
+            "metrics_split": split,
+            "train_command": cards.command_line(["zoo-train", *argv]),
             "train_time_s": round(sum(history.get("epoch_time_s", [])), 1),
-            "wall_time_s": round(time.time() - started, 1),
+            "wall_time_s": round(wall_time, 1),
             "epochs_run": len(history.get("loss", [])),
             "hyperparameters": {
                 "epochs": args.epochs,
@@ -395,6 +429,9 @@ def evaluate_and_report(args, bundle, out, name, history, started):
                 "augment": args.augment,
                 "seed": args.seed,
                 "validation_split": args.validation_split,
+                "max_steps": args.max_steps,
+                "jit_compile": args.jit_compile,
+                "steps_per_execution": args.steps_per_execution,
                 "strategy": args.strategy,
                 "mixed_precision": args.mixed_precision,
             },
@@ -411,14 +448,14 @@ def evaluate_and_report(args, bundle, out, name, history, started):
             report["confusion_matrix"],
             info["class_names"],
             out / f"{name}_confusion.png",
-            title=f"{name} — test confusion matrix",
+            title=f"{name} — {split} confusion matrix",
         )
         card["confusion_png"] = f"{name}_confusion.png"
     cards.write_card(card, out, name)
     return card
 
 
-def compare_optimizers(args, out):
+def compare_optimizers(args, out, settings):
     """The tutorials' optimizer comparison, measured on one model."""
     import keras
 
@@ -438,16 +475,16 @@ def compare_optimizers(args, out):
         compile_model(model, optimizer, bundle.info, args)
         sub = out / name
         sub.mkdir(exist_ok=True)
-        monitor, mode = _monitor(bundle.info)
-        history = fit(model, bundle, args, sub, args.model, monitor, mode)
+        run_settings = {**settings, "optimizer": name}
+        history, _ = fit(model, bundle, args, sub, args.model, run_settings)
+        resume.finish(sub, run_settings)
         histories[name] = history
+        monitor, mode = _monitor(bundle)
         rows.append(
             {
                 "optimizer": name,
                 "learning_rate": DEFAULT_LR[name],
-                **{
-                    k: v[-1] for k, v in history.items() if k.startswith("val_")
-                },
+                **{k: v[-1] for k, v in history.items() if "time" not in k},
                 "best_" + monitor: _best_so_far(history, monitor, mode),
             }
         )
@@ -460,7 +497,7 @@ def compare_optimizers(args, out):
     header = list(rows[0])
     table = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
-        table.append("| " + " | ".join(_fmt(row[h]) for h in header) + " |")
+        table.append("| " + " | ".join(_fmt(row.get(h)) for h in header) + " |")
     text = "\n".join(table) + "\n"
     io_utils.write_text(out / "optimizers.md", text)
     print(text)
@@ -471,10 +508,13 @@ def _fmt(value):
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
-def _monitor(info):
-    if info["task"] == "classification":
-        return "val_accuracy", "max"
-    return "val_loss", "min"
+def _monitor(bundle):
+    """The score that picks the best epoch: validation when there is a
+    validation split, else training."""
+    prefix = "val_" if bundle.val is not None else ""
+    if bundle.info["task"] == "classification":
+        return prefix + "accuracy", "max"
+    return prefix + "loss", "min"
 
 
 def _steps_per_epoch(bundle, args):
@@ -482,36 +522,83 @@ def _steps_per_epoch(bundle, args):
     return min(steps, args.max_steps) if args.max_steps else steps
 
 
+def worker_out_dir(out, strategy):
+    """`out` for the chief; `out/<type><index>` for the other workers of
+    a multi-worker run, so that no two processes write the same file."""
+    if strategy != "multiworker" or "TF_CONFIG" not in os.environ:
+        return out
+    try:
+        config = json.loads(os.environ["TF_CONFIG"])
+        task = config.get("task") or {}
+        cluster = config.get("cluster") or {}
+        task_type = task.get("type", "worker")
+        index = int(task.get("index", 0))
+    except (ValueError, TypeError, AttributeError) as err:
+        raise UsageError(
+            f"TF_CONFIG is not valid JSON of the form "
+            '{"cluster": {"worker": [...]}, "task": {"type": "worker", '
+            f'"index": 0}}: {err}'
+        ) from None
+    chief = ("chief", 0) if "chief" in cluster else ("worker", 0)
+    if (task_type, index) == chief:
+        return out
+    return out / f"{task_type}{index}"
+
+
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
     started = time.time()
     name = args.name or args.model
-    from training import io_utils
-
-    out = io_utils.prepare_out_dir(args.out or pathlib.Path("runs") / name)
-
+    settings = {
+        key: value
+        for key, value in vars(args).items()
+        if key not in NOT_SETTINGS
+    }
+    cli.import_tensorflow_quietly()
     import keras
 
     import zoo
+    from training import io_utils
 
     check_model_name(args.model, zoo.list_models())
+    out = io_utils.check_out_dir(args.out or pathlib.Path("runs") / name)
+    out = worker_out_dir(out, args.strategy)
     configure_devices(args)
     keras.utils.set_random_seed(args.seed)
     if args.compare_optimizers:
-        return compare_optimizers(args, out)
+        return compare_optimizers(args, _open_out_dir(out), settings)
 
     strategy = make_strategy(args.strategy, args.logical_cpus)
+    if strategy is not None:
+        print(
+            f"zoo-train: {type(strategy).__name__} with "
+            f"{strategy.num_replicas_in_sync} replicas"
+        )
     bundle = load_data(args)
-    scope = strategy.scope() if strategy else _null_scope()
+    if bundle.test is None and bundle.val is None:
+        raise UsageError(
+            f"--data {args.data} has no test split and --validation-split "
+            "is 0: nothing to measure the model on; pass "
+            "--validation-split 0.1."
+        )
+    scope = strategy.scope() if strategy else contextlib.nullcontext()
     with scope:
         model = build_model(args, bundle.info)
         optimizer = make_optimizer(
             args.optimizer, args.lr, _steps_per_epoch(bundle, args), args
         )
         compile_model(model, optimizer, bundle.info, args)
-    monitor, mode = _monitor(bundle.info)
-    history = fit(model, bundle, args, out, name, monitor, mode)
-    card = evaluate_and_report(args, bundle, out, name, history, started)
+    # Created only now, so a bad --data or --model leaves no empty folder.
+    out = _open_out_dir(out)
+    history, trained = fit(model, bundle, args, out, name, settings)
+    wall_time = time.time() - started
+    if not trained:
+        wall_time = _previous_wall_time(out / f"{name}.json", wall_time)
+    card = evaluate_and_report(
+        args, argv, bundle, out, name, history, wall_time
+    )
+    resume.finish(out, settings)
     metrics = ", ".join(
         f"{k}={v:.4f}"
         for k, v in card["metrics"].items()
@@ -522,6 +609,22 @@ def main(argv=None):
     return 0
 
 
+def _open_out_dir(out):
+    from training import io_utils
+
+    out = io_utils.prepare_out_dir(out)
+    io_utils.remove_stale_temporaries(out)
+    return out
+
+
+def _previous_wall_time(card_path, default):
+    """The training run's wall time, kept when a run is only re-evaluated."""
+    try:
+        return float(json.loads(card_path.read_text())["wall_time_s"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return default
+
+
 def check_model_name(name, available):
     import difflib
 
@@ -530,14 +633,9 @@ def check_model_name(name, available):
     close = difflib.get_close_matches(name, available, n=3)
     hint = f" Did you mean {', '.join(close)}?" if close else ""
     raise UsageError(
-        f"unknown model {name!r}.{hint} Available: {', '.join(available)}"
+        f"unknown model {name!r}.{hint} Pass one of: {', '.join(available)} "
+        "(zoo-describe tells them apart)."
     )
-
-
-def _null_scope():
-    import contextlib
-
-    return contextlib.nullcontext()
 
 
 def entry_point():

@@ -400,6 +400,106 @@ def test_tcn_matches_numpy(kwargs):
     np.testing.assert_allclose(to_numpy(tcn(x)), np_tcn(x, tcn), atol=1e-4)
 
 
+# --- Last-step path ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kwargs, steps",
+    [
+        (dict(kernel_size=3, dilations=[1, 2, 4, 8]), 37),
+        (dict(kernel_size=8, dilations=[1, 2, 4, 8, 16, 32, 64, 128]), 600),
+        (dict(kernel_size=8, dilations=[1, 2, 4, 8, 16, 32, 64, 128]), 3),
+        (
+            dict(
+                kernel_size=2,
+                dilations=[1, 3, 6],
+                nb_stacks=2,
+                use_weight_norm=True,
+            ),
+            50,
+        ),
+        (
+            dict(
+                nb_filters=[3, 4, 5],
+                kernel_size=4,
+                dilations=[2, 4, 6],
+                use_skip_connections=False,
+                use_layer_norm=True,
+                dropout_rate=0.3,
+            ),
+            23,
+        ),
+    ],
+)
+def test_tcn_last_step_matches_full_sequence(kwargs, steps):
+    # With a known length and no mask, return_sequences=False computes
+    # only the steps that reach the output; outputs and one SGD step must
+    # match those of the full computation read at its last step.
+    kwargs = {"nb_filters": 4, **kwargs}
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(3, steps, 2)).astype("float32")
+    y = rng.normal(size=(3, 1)).astype("float32")
+
+    def regressor(return_sequences):
+        inputs = keras.Input((steps, 2))
+        h = TCN(return_sequences=return_sequences, **kwargs)(inputs)
+        if return_sequences:
+            h = h[:, -1, :]
+        model = keras.Model(inputs, keras.layers.Dense(1)(h))
+        model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse")
+        return model
+
+    last, full = regressor(False), regressor(True)
+    randomize_weights(full)
+    last.set_weights(full.get_weights())
+    np.testing.assert_allclose(
+        last.predict_on_batch(x), full.predict_on_batch(x), rtol=1e-5
+    )
+    if not kwargs.get("dropout_rate"):
+        before = full.get_weights()
+        last.train_on_batch(x, y)
+        full.train_on_batch(x, y)
+        for w0, a, b in zip(before, last.get_weights(), full.get_weights()):
+            # Random weights give large activations and gradients over 600
+            # steps: compare each update relative to its own scale.
+            scale = np.abs(b - w0).max()
+            np.testing.assert_allclose(a - w0, b - w0, atol=1e-4 * scale)
+
+
+def test_tcn_block_call_strided_matches_call():
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=(2, 30, 3)).astype("float32")
+    block = TCNBlock(5, 3, dilation_rate=4, return_skip=True)
+    block.build(x.shape)
+    randomize_weights(block)
+    output, skip = (to_numpy(t) for t in block(x))
+    # Every 2nd step ending at the last one (spacing 2 divides dilation 4),
+    # then every 3rd output of that.
+    sub = x[:, 1::2]
+    strided = block.call_strided(sub, spacing=2, stride=3)
+    np.testing.assert_allclose(
+        to_numpy(strided[0]), output[:, 1::2][:, 2::3], atol=1e-5
+    )
+    np.testing.assert_allclose(
+        to_numpy(strided[1]), skip[:, 1::2][:, 2::3], atol=1e-5
+    )
+
+
+@pytest.mark.parametrize(
+    "kwargs, spacing, match",
+    [
+        (dict(padding="same"), 1, "padding='causal'"),
+        (dict(normalization="batch"), 1, "no batch"),
+        (dict(), 3, "must divide"),
+    ],
+)
+def test_tcn_block_call_strided_errors(kwargs, spacing, match):
+    block = TCNBlock(4, 3, dilation_rate=4, **kwargs)
+    block.build((1, 8, 4))
+    with pytest.raises(ValueError, match=match):
+        block.call_strided(np.zeros((1, 8, 4), "float32"), spacing, 1)
+
+
 # --- Causality and receptive field ---------------------------------------
 
 

@@ -55,6 +55,33 @@ def conv_step(conv, x_t, buffer):
     return y, window[:, 1:, :]
 
 
+def strided_causal_conv(conv, x, dilation, stride):
+    """A causal `DilatedConv1D` computed only where it is needed.
+
+    Runs `conv`'s weights over `x` with `dilation` (in steps of `x`, which
+    may itself be a subsampled sequence) and returns the outputs at every
+    `stride`-th step counted back from the last one, skipping the work for
+    the others: inputs that no kept output reads are cropped, and the
+    conv itself is strided.
+    """
+    steps = x.shape[1]
+    span = (conv.kernel_size[0] - 1) * dilation
+    first = (steps - 1) % stride
+    if first > span:
+        x = x[:, first - span :, :]
+    elif first < span:
+        x = ops.pad(x, [[0, 0], [span - first, 0], [0, 0]])
+    kernel = ops.cast(conv.conv_kernel, x.dtype)
+    if stride == 1 or dilation == 1:
+        y = ops.conv(x, kernel, strides=stride, dilation_rate=dilation)
+    else:
+        # TensorFlow rejects strides > 1 together with dilation > 1.
+        y = ops.conv(x, kernel, dilation_rate=dilation)[:, ::stride, :]
+    if conv.use_bias:
+        y = y + ops.cast(conv.bias, y.dtype)
+    return y
+
+
 @keras.saving.register_keras_serializable(package="zoo")
 class TCNBlock(keras.layers.Layer):
     """Residual block of a TCN: two dilated causal convs plus a shortcut.
@@ -253,6 +280,62 @@ class TCNBlock(keras.layers.Layer):
         if self.return_skip:
             return output, x
         return output
+
+    def call_strided(self, inputs, spacing, stride, training=None):
+        """Runs the causal block only at the steps a later layer reads.
+
+        `TCN` uses this when it returns only the last step: each block then
+        needs its output at every `stride`-th step counted back from the
+        last one, and nothing else. The values equal those of the full
+        call at the same steps; the work shrinks by about `stride`.
+
+        Args:
+            inputs: tensor `(batch, steps, channels)` with a static number
+                of steps: the block input at every `spacing`-th original
+                time step, ending with the last one.
+            spacing: int. Original time steps between two input steps; it
+                must divide `dilation_rate`.
+            stride: int. Keep every `stride`-th output step, counted back
+                from the last; `stride >= steps` keeps the last step only.
+            training: bool. Passed to dropout.
+
+        Returns:
+            `(output, skip)`: the block output and its conv branch at the
+            kept steps, each of shape `(batch, ceil(steps / stride),
+            filters)`.
+
+        Raises:
+            ValueError: with `padding="same"`, batch normalization (whose
+                batch statistics would change), or a `spacing` that does
+                not divide `dilation_rate`.
+        """
+        if self.padding != "causal" or self.normalization == "batch":
+            raise ValueError(
+                "`call_strided` needs padding='causal' and no batch "
+                "normalization. Received: "
+                f"padding={self.padding!r}, "
+                f"normalization={self.normalization!r}"
+            )
+        if self.dilation_rate % spacing:
+            raise ValueError(
+                "`spacing` must divide the block's dilation_rate="
+                f"{self.dilation_rate}. Received: spacing={spacing}"
+            )
+        dilation = self.dilation_rate // spacing
+        x = inputs
+        for conv, norm, dropout in self._branch():
+            conv_stride = stride if conv is self.conv2 else 1
+            x = strided_causal_conv(conv, x, dilation, conv_stride)
+            if norm is not None:
+                # Layer normalization is pointwise in time.
+                x = norm(x)
+            x = self.activation(x)
+            x = dropout(x, training=training)
+        first = (inputs.shape[1] - 1) % stride
+        shortcut = inputs[:, first::stride, :]
+        if self.downsample is not None:
+            shortcut = self.downsample(shortcut)
+        return self.activation(ops.add(shortcut, x)), x
 
     def compute_mask(self, inputs, mask=None):
         if self.return_skip:

@@ -1,0 +1,303 @@
+"""Pictures of what a network computes: feature maps, kernels, Grad-CAM and
+saliency.
+
+Colour maps are matplotlib colormap objects applied to numpy arrays; no
+pyplot figure is drawn per request (a figure costs tens of milliseconds,
+an array lookup well under one).
+
+Grad-CAM and saliency need gradients, which `keras.ops` does not offer, so
+`gradient_function` asks the backend for them: `tf.GradientTape` inside a
+`tf.function` on TensorFlow and `jax.jit(jax.grad(...))` on JAX, the two
+backends the project supports and tests; each is compiled once per model
+(eager JAX gradients took seconds per image). Any other backend gets a
+`GradientsUnavailable` error whose message the app shows instead of the
+two overlays; everything else works everywhere.
+
+Both explain the *logit* of a class (the input of the final softmax) when
+the model ends in a softmax `Dense` layer: the gradient of a probability
+near 1 is close to 0 and says little.
+"""
+
+import math
+
+import keras
+import numpy as np
+from keras import ops
+from matplotlib import colormaps
+from PIL import Image
+
+FEATURE_CMAP = "viridis"
+KERNEL_CMAP = "RdBu_r"  # blue negative, white 0, red positive
+HEAT_CMAP = "jet"
+MAX_MAPS = 64
+
+
+class GradientsUnavailable(RuntimeError):
+    """The Keras backend in use has no gradient support in this app."""
+
+
+def upscale(image, factor):
+    """Nearest-neighbour enlargement, so every pixel stays a crisp block."""
+    image = np.asarray(image)
+    return image.repeat(factor, axis=0).repeat(factor, axis=1)
+
+
+def normalize(values, vmin=None, vmax=None):
+    """Maps values linearly to [0, 1]; a flat array becomes zeros."""
+    values = np.asarray(values, dtype="float32")
+    vmin = float(values.min()) if vmin is None else vmin
+    vmax = float(values.max()) if vmax is None else vmax
+    if vmax - vmin < 1e-12:
+        return np.zeros_like(values)
+    return np.clip((values - vmin) / (vmax - vmin), 0.0, 1.0)
+
+
+def colorize(values, cmap=FEATURE_CMAP, vmin=None, vmax=None):
+    """A 2-D array as an RGB uint8 image through a matplotlib colormap."""
+    rgba = colormaps[cmap](normalize(values, vmin, vmax))
+    return (rgba[..., :3] * 255).astype("uint8")
+
+
+def gray_image(image, factor=1):
+    """A 0-255 grayscale array as RGB uint8, enlarged `factor` times."""
+    gray = np.clip(np.asarray(image, dtype="float32"), 0, 255).astype("uint8")
+    return upscale(np.stack([gray] * 3, axis=-1), factor)
+
+
+def tile(images, columns, gap=1, background=255):
+    """Arranges same-sized RGB images in a grid with `gap`-pixel gutters."""
+    height, width = images[0].shape[:2]
+    rows = math.ceil(len(images) / columns)
+    grid = np.full(
+        (rows * (height + gap) - gap, columns * (width + gap) - gap, 3),
+        background,
+        dtype="uint8",
+    )
+    for index, image in enumerate(images):
+        top = (index // columns) * (height + gap)
+        left = (index % columns) * (width + gap)
+        grid[top : top + height, left : left + width] = image
+    return grid
+
+
+def feature_map_grid(maps, max_maps=MAX_MAPS, zoom=1):
+    """One channel per cell, each scaled to its own range (viridis).
+
+    Args:
+        maps: array `(height, width, channels)` of one image's activations.
+        max_maps: int. Channels shown at most (the first ones).
+        zoom: int. Pixels per activation; the app sends 1 and lets the
+            browser enlarge the picture with crisp pixels.
+
+    Returns:
+        An RGB uint8 image, maps in a square-ish grid with 1-pixel gaps
+        (`zoom` pixels when enlarged).
+    """
+    maps = np.asarray(maps, dtype="float32")
+    channels = min(maps.shape[-1], max_maps)
+    columns = math.ceil(math.sqrt(channels))
+    cells = [upscale(colorize(maps[..., c]), zoom) for c in range(channels)]
+    return tile(cells, columns, gap=zoom)
+
+
+def _kernel_tensor(layer):
+    for attribute in ("conv_kernel", "kernel", "depthwise_kernel"):
+        kernel = getattr(layer, attribute, None)
+        if kernel is not None and len(kernel.shape) == 4:
+            return kernel
+    return None
+
+
+def conv_kernel(layer):
+    """The 4-D kernel a conv layer applies as numpy, or `None` for other
+    layers.
+
+    Zoo layers with weight normalisation expose the normalised kernel as
+    `conv_kernel`; depthwise layers call theirs `depthwise_kernel`.
+    """
+    kernel = _kernel_tensor(layer)
+    if kernel is None:
+        return None
+    # A variable's `.value` is the backend tensor itself.
+    return np.asarray(ops.convert_to_numpy(getattr(kernel, "value", kernel)))
+
+
+def first_conv_layer(model):
+    """The first layer with a 2-D convolution kernel, or `None`."""
+    for layer in model.layers:
+        if _kernel_tensor(layer) is not None:
+            return layer
+    return None
+
+
+def kernel_grid(kernel, zoom=1):
+    """A conv kernel's filters side by side on one symmetric colour scale.
+
+    Args:
+        kernel: array `(kh, kw, in_channels, filters)`; the input channels
+            are averaged (MNIST models have one).
+        zoom: int. Pixels per weight.
+
+    Returns:
+        An RGB uint8 image, 8 filters per row: blue negative, white zero,
+        red positive weights, on dark gutters (white already means 0).
+    """
+    kernel = np.asarray(kernel, dtype="float32").mean(axis=2)
+    limit = float(np.abs(kernel).max()) or 1.0
+    filters = kernel.shape[-1]
+    cells = [
+        upscale(colorize(kernel[..., f], KERNEL_CMAP, -limit, limit), zoom)
+        for f in range(filters)
+    ]
+    return tile(cells, min(filters, 8), gap=zoom, background=60)
+
+
+def gradient_function(score):
+    """Compiles `x, class_index -> d score(x, class_index) / dx`.
+
+    Args:
+        score: function of a batch tensor and an int32 class index
+            returning a scalar tensor.
+
+    Returns:
+        A function of a numpy batch and an int returning a numpy array.
+
+    Raises:
+        GradientsUnavailable: on backends other than TensorFlow and JAX.
+    """
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        @tf.function(reduce_retracing=True)
+        def compiled(x, class_index):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                y = score(x, class_index)
+            return tape.gradient(y, x)
+
+    elif backend == "jax":
+        import jax
+
+        compiled = jax.jit(jax.grad(score))
+    else:
+        raise GradientsUnavailable(
+            f"Grad-CAM and saliency need gradients, which this app computes "
+            f"with TensorFlow or JAX; the Keras backend is {backend!r}. "
+            f"Start the app with KERAS_BACKEND=tensorflow or "
+            f"KERAS_BACKEND=jax."
+        )
+
+    def run(x, class_index):
+        x = ops.convert_to_tensor(np.asarray(x, dtype="float32"))
+        index = ops.convert_to_tensor(class_index, dtype="int32")
+        return np.asarray(compiled(x, index))
+
+    return run
+
+
+def _class_score(model_tail, final_layer):
+    """A function of the tail's input and a class returning its logit.
+
+    `model_tail` maps some tensor to the input of `final_layer`; when that
+    layer is a softmax `Dense`, the logit is rebuilt from its weights,
+    otherwise the log-probability is used.
+    """
+    softmax_dense = isinstance(final_layer, keras.layers.Dense) and (
+        keras.activations.serialize(final_layer.activation) == "softmax"
+    )
+
+    def score(x, class_index):
+        features = model_tail(x, training=False)
+        if softmax_dense:
+            logits = ops.matmul(features, final_layer.kernel)
+            if final_layer.use_bias:
+                logits = logits + final_layer.bias
+            return ops.take(logits[0], class_index)
+        probabilities = final_layer(features, training=False)
+        return ops.log(ops.take(probabilities[0], class_index) + 1e-12)
+
+    return score
+
+
+def grad_cam_layer(model):
+    """The last conv layer, Grad-CAM's usual target, or the last layer with
+    an image-shaped output when no conv output feeds the head alone."""
+    spatial = [
+        layer
+        for layer in model.layers
+        if not isinstance(layer, keras.layers.InputLayer)
+        and len(layer.output.shape) == 4
+    ]
+    convs = [layer for layer in spatial if _kernel_tensor(layer) is not None]
+    for layer in (convs[-1:] if convs else []) + spatial[::-1]:
+        try:
+            keras.Model(layer.output, model.layers[-1].input)
+        except ValueError:
+            continue  # a skip connection bypasses it: not a cut of the graph
+        return layer
+    return None
+
+
+class Explainer:
+    """Grad-CAM and saliency for one classifier, with its sub-models built
+    once.
+
+    Args:
+        model: functional `keras.Model` ending in a classification layer.
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self.final_layer = model.layers[-1]
+        self.layer = grad_cam_layer(model)
+        input_tail = keras.Model(model.inputs, self.final_layer.input)
+        self._saliency_gradient = gradient_function(
+            _class_score(input_tail, self.final_layer)
+        )
+        if self.layer is not None:
+            self.body = keras.Model(model.inputs, self.layer.output)
+            head_tail = keras.Model(self.layer.output, self.final_layer.input)
+            self._cam_gradient = gradient_function(
+                _class_score(head_tail, self.final_layer)
+            )
+
+    def grad_cam(self, batch, class_index):
+        """Grad-CAM heat map (input height x width, values in [0, 1]).
+
+        Reference:
+            - [Selvaraju et al., Grad-CAM, 2017](
+              https://arxiv.org/abs/1610.02391)
+        """
+        if self.layer is None:
+            raise GradientsUnavailable(
+                f"Model {self.model.name!r} has no image-shaped layer for "
+                "Grad-CAM."
+            )
+        activations = np.asarray(self.body.predict_on_batch(batch))
+        grads = self._cam_gradient(activations, class_index)
+        weights = grads.mean(axis=(1, 2), keepdims=True)
+        cam = np.maximum((activations * weights).sum(axis=-1)[0], 0.0)
+        height, width = batch.shape[1:3]
+        resized = Image.fromarray(cam.astype("float32"), mode="F").resize(
+            (width, height), Image.Resampling.BILINEAR
+        )
+        return normalize(np.asarray(resized), vmin=0.0)
+
+    def saliency(self, batch, class_index):
+        """|d logit / d pixel| (input height x width, values in [0, 1]).
+
+        Reference:
+            - [Simonyan et al., Deep Inside Convolutional Networks, 2014](
+              https://arxiv.org/abs/1312.6034)
+        """
+        grads = self._saliency_gradient(batch, class_index)
+        return normalize(np.abs(grads[0]).max(axis=-1), vmin=0.0)
+
+
+def overlay(gray, heat, factor=1, alpha=0.5, cmap=HEAT_CMAP):
+    """A heat map in [0, 1] blended over a grayscale 0-255 image."""
+    base = gray_image(gray).astype("float32")
+    colour = colorize(heat, cmap, 0.0, 1.0).astype("float32")
+    mix = (1 - alpha) * base + alpha * colour
+    return upscale(np.clip(mix, 0, 255).astype("uint8"), factor)

@@ -1,0 +1,179 @@
+"""Section 8: temporal convolutional networks."""
+
+import json
+import pathlib
+
+import keras
+
+BENCH_DIR = pathlib.Path(__file__).resolve().parents[2] / "bench" / "results"
+BENCH_COLUMNS = (
+    "model",
+    "precision",
+    "params",
+    "train_ms",
+    "infer_ms",
+    "train_vs_zoo",
+    "infer_vs_zoo",
+)
+
+FIELD_SNIPPET = """
+import numpy as np
+import keras
+from zoo.concepts.measure import gradient_support, positive_copy
+from zoo.layers import TCN
+
+configs = $configs  # (kernel size, dilations, stacks)
+tcn_fields = []
+for k, dilations, stacks in configs:
+    inputs = keras.Input(($steps, 1))
+    tcn = TCN(8, kernel_size=k, dilations=dilations, nb_stacks=stacks)
+    model = keras.Model(inputs, tcn(inputs))  # output: the last step
+    formula = 1 + 2 * (k - 1) * stacks * sum(dilations)
+    # Measured: how many input steps move the last output.
+    x = np.random.default_rng(0).uniform(0.1, 1, (1, $steps, 1))
+    support = gradient_support(positive_copy(model), x.astype("float32"), 0)
+    measured = int(support.sum())
+    tcn_fields.append(
+        (k, dilations, stacks, formula, tcn.receptive_field, measured)
+    )
+    print(f"k={k} dilations={dilations} stacks={stacks}: "
+          f"formula {formula}, TCN.receptive_field {tcn.receptive_field}, "
+          f"measured {measured}")
+"""
+
+STREAM_SNIPPET = """
+rng = np.random.default_rng(0)
+x = rng.standard_normal((2, $steps, 3)).astype("float32")
+tcn = TCN(nb_filters=16, kernel_size=3, dilations=[1, 2, 4, 8],
+          return_sequences=True)
+full = keras.ops.convert_to_numpy(tcn(x))  # every step in one call
+
+state = tcn.get_initial_state(batch_size=2)  # one buffer per dilated conv
+print("buffers:", [tuple(buffer.shape) for buffer in state][:4], "...")
+streamed = []
+for t in range(x.shape[1]):  # one new step at a time, as it arrives
+    y_t, state = tcn.step(x[:, t, :], state)
+    streamed.append(keras.ops.convert_to_numpy(y_t))
+streamed = np.stack(streamed, axis=1)
+stream_error = float(np.abs(streamed - full).max())
+print("full call", full.shape, "| streamed", streamed.shape,
+      "| max |step - full| =", stream_error)
+"""
+
+
+def write(guide):
+    guide.section("Temporal convolutional networks (TCN)")
+    guide.text(
+        """
+        A TCN (Bai et al., 2018) models sequences with stacks of *causal*
+        dilated 1-D convolutions: output `t` sees only inputs `<= t`
+        (the sequence is padded on the left only), and dilations
+        `1, 2, 4, ...` make the field grow exponentially with depth. Each
+        residual block holds two dilated convs, so a block adds
+        `2 (k - 1) d` steps, and `nb_stacks` repeats the dilation list.
+        Below the formula, the `TCN.receptive_field` property and the
+        number of input steps with a non-zero gradient on the last output
+        are compared.
+        """
+    )
+    guide.formula("RF = 1 + 2 (k - 1) * nb_stacks * sum(dilations)")
+    configs = [(2, [1, 2, 4, 8], 1), (3, [1, 2, 4, 8], 2), (4, [1, 3, 9], 1)]
+    ns = guide.run(
+        FIELD_SNIPPET,
+        steps=160,
+        configs=repr(configs[1:2] if guide.quick else configs),
+    )
+    rows = []
+    for k, dilations, stacks, formula, prop, measured in ns["tcn_fields"]:
+        label = f"TCN k={k} d={dilations} stacks={stacks}"
+        ok = guide.check(f"{label}: formula vs receptive_field", formula, prop)
+        ok &= guide.check(
+            f"{label}: receptive_field vs gradient", prop, measured
+        )
+        rows.append(
+            (k, str(dilations), stacks, formula, prop, measured)
+            + (guide.check_mark(ok),)
+        )
+    guide.table(
+        (
+            "k",
+            "dilations",
+            "nb_stacks",
+            "formula",
+            "TCN.receptive_field",
+            "measured (gradient)",
+            "equal",
+        ),
+        rows,
+    )
+    guide.subsection("Why a TCN trains in parallel and an RNN does not")
+    guide.text(
+        """
+        An RNN must compute step `t - 1` before step `t`: training on a
+        sequence of `T` steps is `T` small sequential matrix products,
+        forwards and again backwards. A TCN's convolutions see the whole
+        training sequence at once, so every step of every layer is
+        computed in one large, parallel operation, which is what CPUs and
+        GPUs are fast at. The price is memory for the activations of all
+        steps, and at inference a TCN needs its last `RF` inputs where an
+        RNN keeps one state vector (but see streaming below).
+        """
+    )
+    _bench_table(guide)
+    guide.subsection("Streaming inference")
+    guide.text(
+        """
+        A causal TCN can still run step by step: each dilated conv only
+        needs its last `(k - 1) d` inputs, so `TCN.step` keeps one small
+        buffer per conv and computes one new output per call, at a cost
+        independent of how long the stream has been running. The result
+        is the same as the full call on the whole sequence:
+        """
+    )
+    ns = guide.run(STREAM_SNIPPET, ns, steps=24 if guide.quick else 64)
+    guide.check(
+        "TCN.step vs full call, max abs diff (<= 1e-4)",
+        0.0,
+        ns["stream_error"],
+        tolerance=1e-4,
+    )
+
+
+def _bench_table(guide):
+    path = BENCH_DIR / f"tcn_{keras.backend.backend()}.json"
+    if not path.is_file():
+        found = sorted(BENCH_DIR.glob("tcn_*.json"))
+        path = found[0] if found else None
+    if path is None:
+        guide.text(
+            "No TCN benchmark results are stored yet: run "
+            "`python -m bench.tcn` to measure train-step times of the zoo "
+            "TCN, keras-tcn, LSTM and GRU on this machine; this guide then "
+            "shows them here."
+        )
+        return
+    results = json.loads(path.read_text())
+    rows = results.get("rows", [])
+    meta = results.get("meta", {})
+    columns = [c for c in BENCH_COLUMNS if any(c in row for row in rows)]
+    guide.text(
+        f"Measured by `python -m bench.tcn` (`bench/results/{path.name}`; "
+        f"{meta.get('cpu', '?')}, {meta.get('cores', '?')} cores, "
+        f"{meta.get('backend', '?')} backend, {meta.get('date', '?')[:10]}"
+        f"{', quick mode' if meta.get('quick') else ''}): "
+        "train step and inference per batch, in ms."
+    )
+    guide.table(
+        columns,
+        [[_bench_cell(row.get(c, "")) for c in columns] for row in rows],
+    )
+    if meta.get("notes"):
+        guide.text(f"Benchmark notes: {meta['notes']}")
+
+
+def _bench_cell(value):
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 100 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return value

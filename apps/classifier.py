@@ -57,6 +57,10 @@ EXAMPLES_DIR = pathlib.Path(__file__).resolve().parent / "examples"
 MAX_FILE_SIZE = "10mb"
 CONCURRENCY_LIMIT = 2  # one request per CPU core of the target machine
 QUEUE_SIZE = 32
+# Gradio keeps a ~250 KB copy of the page's state per session (each API
+# call without a session is a new one) and by default 10,000 sessions:
+# 2.4 GB. 100 bounds that to ~25 MB; the oldest sessions are dropped.
+SESSION_CAPACITY = 100
 PLAYGROUND_ZOOM = 8
 # Pictures are sent at one pixel per value (small, fast to encode) and
 # enlarged by the browser without smoothing.
@@ -959,6 +963,7 @@ def launch(demo, host="127.0.0.1", port=7860, **kwargs):
         server_name=host,
         server_port=port,
         max_file_size=MAX_FILE_SIZE,
+        state_session_capacity=SESSION_CAPACITY,
         share=False,
         show_error=False,  # messages come from gr.Error, not tracebacks
         css=APP_CSS,

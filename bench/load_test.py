@@ -29,6 +29,7 @@ weights.
 import argparse
 import contextlib
 import dataclasses
+import json
 import os
 import pathlib
 import shutil
@@ -314,57 +315,127 @@ class ServerMonitor:
 # Clients.
 
 
-class AppClient:
-    """One `gradio_client` connection and the three request kinds."""
+class _Client:
+    """The three request kinds; subclasses say how a file is sent and an
+    endpoint called."""
+
+    def __init__(self, roles, layer):
+        self.roles = roles
+        self.layer = layer
+
+    def request(self, endpoint, paths, index):
+        """Sends one request; raises when the answer is not a result."""
+        digit_model = self.roles["digit"]["name"]
+        if endpoint == "digit":
+            layer = self.file(paths["digit"][index % len(paths["digit"])])
+            sketch = {"background": None, "layers": [layer], "composite": None}
+            result = self.call(sketch, digit_model, api_name="/predict_sketch")
+            label = result[0]
+        elif endpoint == "image":
+            key = "mnist" if index % 2 == 0 else "fashion"
+            role = "digit" if key == "mnist" else "fashion"
+            path = paths[key][index % len(paths[key])]
+            label = self.call(
+                self.file(path), self.roles[role]["name"], api_name="/predict"
+            )
+        else:
+            path = paths["mnist"][index % len(paths["mnist"])]
+            grid = self.call(
+                self.file(path),
+                digit_model,
+                self.layer,
+                api_name="/feature_maps",
+            )
+            if not grid:
+                raise RuntimeError(f"no feature-map picture: {grid!r}")
+            return
+        if not isinstance(label, dict) or "label" not in label:
+            raise RuntimeError(f"no prediction in the answer: {label!r}")
+
+
+class GradioClient(_Client):
+    """One `gradio_client.Client`: uploads, waits for the result and
+    downloads output pictures, as an API user's script does."""
 
     def __init__(self, url, download_dir, roles, layer):
         from gradio_client import Client
 
+        super().__init__(roles, layer)
         self.client = Client(
             url,
             verbose=False,
             download_files=str(download_dir),
             analytics_enabled=False,
         )
-        self.roles = roles
-        self.layer = layer
 
-    def _call(self, *args, api_name):
+    def file(self, path):
+        from gradio_client import handle_file
+
+        return handle_file(path)
+
+    def call(self, *args, api_name):
         job = self.client.submit(*args, api_name=api_name)
         return job.result(timeout=REQUEST_TIMEOUT_S)
 
-    def request(self, endpoint, paths, index):
-        """Sends one request; raises when the answer is not a result."""
-        from gradio_client import handle_file
+    def close(self):
+        self.client.close()
 
-        digit_model = self.roles["digit"]["name"]
-        if endpoint == "digit":
-            layer = handle_file(paths["digit"][index % len(paths["digit"])])
-            sketch = {"background": None, "layers": [layer], "composite": None}
-            result = self._call(sketch, digit_model, api_name="/predict_sketch")
-            label = result[0]
-        elif endpoint == "image":
-            key = "mnist" if index % 2 == 0 else "fashion"
-            model = (
-                digit_model
-                if key == "mnist"
-                else (self.roles["fashion"]["name"])
-            )
-            path = paths[key][index % len(paths[key])]
-            label = self._call(handle_file(path), model, api_name="/predict")
-        else:
-            path = paths["mnist"][index % len(paths["mnist"])]
-            grid = self._call(
-                handle_file(path),
-                digit_model,
-                self.layer,
-                api_name="/feature_maps",
-            )
-            if not grid or not pathlib.Path(grid).is_file():
-                raise RuntimeError(f"no feature-map picture: {grid!r}")
-            return
-        if not isinstance(label, dict) or "label" not in label:
-            raise RuntimeError(f"no prediction in the answer: {label!r}")
+
+class HttpClient(_Client):
+    """The same REST calls over plain `httpx`, as a browser makes them:
+    upload, start the call, read the pushed result, download the output
+    pictures. It costs the machine far less CPU than `gradio_client`, so
+    it shows what the server itself sustains."""
+
+    def __init__(self, url, download_dir, roles, layer):
+        import httpx
+
+        super().__init__(roles, layer)
+        self.api = url.rstrip("/") + "/gradio_api"
+        self.http = httpx.Client(timeout=REQUEST_TIMEOUT_S)
+
+    def file(self, path):
+        with open(path, "rb") as f:
+            response = self.http.post(f"{self.api}/upload", files={"files": f})
+        response.raise_for_status()
+        return {
+            "path": response.json()[0],
+            "meta": {"_type": "gradio.FileData"},
+        }
+
+    def call(self, *args, api_name):
+        name = api_name.strip("/")
+        response = self.http.post(
+            f"{self.api}/call/{name}", json={"data": list(args)}
+        )
+        response.raise_for_status()
+        event_id = response.json()["event_id"]
+        event, data = None, None
+        with self.http.stream(
+            "GET", f"{self.api}/call/{name}/{event_id}"
+        ) as stream:
+            for line in stream.iter_lines():
+                if line.startswith("event:"):
+                    event = line[len("event:") :].strip()
+                elif line.startswith("data:") and event in (
+                    "complete",
+                    "error",
+                ):
+                    data = line[len("data:") :].strip()
+                    break
+        if event != "complete":
+            raise RuntimeError(f"{api_name} answered {event}: {data}")
+        outputs = json.loads(data)
+        for output in outputs:
+            if isinstance(output, dict) and output.get("url"):
+                self.http.get(output["url"]).raise_for_status()
+        return outputs[0] if len(outputs) == 1 else outputs
+
+    def close(self):
+        self.http.close()
+
+
+CLIENTS = {"gradio_client": GradioClient, "http": HttpClient}
 
 
 def plan(client_index, requests):
@@ -434,7 +505,7 @@ def latency_row(endpoint, records):
 
 def summary_notes(meta):
     return (
-        f"{meta['clients']} concurrent gradio_client clients x "
+        f"{meta['clients']} concurrent {meta['client']} clients x "
         f"{meta['requests_per_client']} requests on 127.0.0.1 "
         f"({meta['wall_s']:.1f} s, {meta['throughput_rps']:.1f} requests/s); "
         f"app concurrency limit {meta['app_concurrency_limit']}, queue "
@@ -480,8 +551,15 @@ def app_session():
             yield Session(url, pid, start_s, roles, layer, paths, sources, tmp)
 
 
-def measure(session, clients, requests, max_seconds):
+def measure(session, clients, requests, max_seconds, client="gradio_client"):
     """Warms up every client, then runs them all at once.
+
+    Args:
+        session: `Session` of a running app.
+        clients: int. Number of concurrent clients.
+        requests: int. Requests per client.
+        max_seconds: float. No request starts after this long.
+        client: str. A key of `CLIENTS`.
 
     Returns:
         `(records, server, wall_s)`: one `(endpoint, ms or None, error or
@@ -491,7 +569,7 @@ def measure(session, clients, requests, max_seconds):
         (`cpu_s`, `clients_cpu_s`); and the wall time of the run.
     """
     connections = [
-        AppClient(
+        CLIENTS[client](
             session.url,
             session.work_dir / "downloads",
             session.roles,
@@ -534,7 +612,7 @@ def measure(session, clients, requests, max_seconds):
         server["middle"] = monitor.rss_at(started + wall_s / 2)
     finally:
         for connection in connections:
-            connection.client.close()
+            connection.close()
     return [r for client in records for r in client], server, wall_s
 
 
@@ -559,6 +637,7 @@ def report(session, sizes, records, server, wall_s, results_dir=None):
         **common.machine_info(),
         "title": "Load test: the app under concurrent clients",
         "quick": sizes.get("quick", False),
+        "client": sizes["client"],
         "clients": sizes["clients"],
         "requests_per_client": sizes["requests"],
         "max_seconds": sizes["max_seconds"],
@@ -596,18 +675,32 @@ def report(session, sizes, records, server, wall_s, results_dir=None):
         ),
         "command": "python -m bench.load_test"
         + (" --quick" if sizes.get("quick") else "")
-        + f" --clients {sizes['clients']} --requests {sizes['requests']}",
+        + f" --clients {sizes['clients']} --requests {sizes['requests']}"
+        + (" --client http" if sizes["client"] == "http" else ""),
     }
     meta["notes"] = summary_notes(meta)
+    name = "load_test"
+    if sizes["client"] != "gradio_client":
+        name += f"_{sizes['client']}"
     written = common.write_results(
-        "load_test", rows, meta, results_dir, columns=TABLE_COLUMNS
+        name,
+        rows,
+        meta,
+        results_dir,
+        columns=TABLE_COLUMNS,
     )
     return {"rows": rows, "meta": meta, "paths": written}
 
 
-def sizes_for(quick=False, clients=None, requests=None, max_seconds=None):
+def sizes_for(
+    quick=False,
+    clients=None,
+    requests=None,
+    max_seconds=None,
+    client="gradio_client",
+):
     """The preset's numbers, with any given override."""
-    sizes = dict(QUICK if quick else FULL, quick=quick)
+    sizes = dict(QUICK if quick else FULL, quick=quick, client=client)
     overrides = {
         "clients": clients,
         "requests": requests,
@@ -623,26 +716,34 @@ def run(
     clients=None,
     requests=None,
     max_seconds=None,
+    client="gradio_client",
 ):
-    """Runs the load test and writes `load_test.json` / `load_test.md`.
+    """Runs the load test and writes `load_test.json` / `load_test.md`
+    (`load_test_http.*` with the plain HTTP client).
 
     Args:
         quick: bool. 2 clients x 10 requests instead of 8 x 50.
         results_dir: folder for the result files; see
             `bench.common.resolve_results_dir`.
         clients, requests, max_seconds: override the preset's numbers.
+        client: `"gradio_client"` (default) or `"http"`.
 
     Returns:
         A dict with `rows`, `meta` and the result file `paths`.
     """
     check_requirements()
-    sizes = sizes_for(quick, clients, requests, max_seconds)
+    if client not in CLIENTS:
+        raise ValueError(
+            f"Unknown client {client!r}; expected one of {list(CLIENTS)}."
+        )
+    sizes = sizes_for(quick, clients, requests, max_seconds, client)
     with app_session() as session:
         records, server, wall_s = measure(
             session,
             sizes["clients"],
             sizes["requests"],
             sizes["max_seconds"],
+            client,
         )
     return report(session, sizes, records, server, wall_s, results_dir)
 
@@ -650,7 +751,7 @@ def run(
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m bench.load_test",
-        description="Concurrent gradio_client load on the app (loopback).",
+        description="Concurrent API clients on the app (loopback only).",
     )
     parser.add_argument(
         "--quick", action="store_true", help="2 clients x 10 requests"
@@ -662,6 +763,13 @@ def main(argv=None):
         type=float,
         default=None,
         help="stop sending after this long (default 480, quick 120)",
+    )
+    parser.add_argument(
+        "--client",
+        choices=sorted(CLIENTS),
+        default="gradio_client",
+        help="gradio_client (default) or plain HTTP, which costs the "
+        "machine less CPU",
     )
     parser.add_argument("--results-dir", default=None)
     args = parser.parse_args(argv)
@@ -676,6 +784,7 @@ def main(argv=None):
             clients=args.clients,
             requests=args.requests,
             max_seconds=args.max_seconds,
+            client=args.client,
         )
     except LoadTestUnavailable as err:
         print(f"load_test: {err}", file=sys.stderr)

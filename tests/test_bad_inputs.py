@@ -853,6 +853,8 @@ def test_launch_uses_the_safe_settings():
     assert demo.kwargs["share"] is False
     assert demo.kwargs["show_error"] is False
     assert demo.kwargs["max_file_size"] == "10mb"
+    # Gradio's default keeps 10,000 sessions of ~250 KB each.
+    assert demo.kwargs["state_session_capacity"] <= 100
 
 
 def test_queue_is_bounded(tmp_path):

@@ -7,8 +7,8 @@ get_config -> from_config -> get_config round trip, a `.keras` save/load
 round trip with equal outputs, and one training step.
 """
 
-import numpy as np
 import keras
+import numpy as np
 
 
 def run_layer_test(

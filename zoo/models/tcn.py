@@ -13,6 +13,21 @@ from zoo.models import common
 from zoo.utils import validation
 
 DILATIONS = (1, 2, 4, 8, 16, 32, 64, 128)
+# The builders' arguments that go to the `TCN` layer unchanged.
+TCN_ARGUMENTS = (
+    "nb_filters",
+    "kernel_size",
+    "nb_stacks",
+    "dilations",
+    "padding",
+    "use_skip_connections",
+    "dropout_rate",
+    "activation",
+    "kernel_initializer",
+    "use_batch_norm",
+    "use_layer_norm",
+    "use_weight_norm",
+)
 
 
 def tcn_classifier(
@@ -84,26 +99,7 @@ def tcn_classifier(
     input_shape = common.sequence_input_shape(input_shape, builder)
     validation.positive_int(num_classes, "num_classes")
     input_scale = common.positive_float(input_scale, "input_scale")
-    tcn = TCN(
-        nb_filters=nb_filters,
-        kernel_size=kernel_size,
-        nb_stacks=nb_stacks,
-        dilations=dilations,
-        padding=padding,
-        use_skip_connections=use_skip_connections,
-        dropout_rate=dropout_rate,
-        return_sequences=False,
-        activation=activation,
-        kernel_initializer=kernel_initializer,
-        use_batch_norm=use_batch_norm,
-        use_layer_norm=use_layer_norm,
-        use_weight_norm=use_weight_norm,
-        name="tcn",
-    )
-
-    inputs = layers.Input(shape=input_shape, name="sequence")
-    x = common.rescale(inputs, input_scale)
-    x = tcn(x)
+    inputs, x = _tcn_features(input_shape, input_scale, locals())
     outputs = common.classifier(x, num_classes)
     return common.functional_model(inputs, outputs, name)
 
@@ -172,25 +168,23 @@ def tcn_regressor(
     input_shape = common.sequence_input_shape(input_shape, builder)
     validation.positive_int(num_outputs, "num_outputs")
     input_scale = common.positive_float(input_scale, "input_scale")
-    tcn = TCN(
-        nb_filters=nb_filters,
-        kernel_size=kernel_size,
-        nb_stacks=nb_stacks,
-        dilations=dilations,
-        padding=padding,
-        use_skip_connections=use_skip_connections,
-        dropout_rate=dropout_rate,
-        return_sequences=False,
-        activation=activation,
-        kernel_initializer=kernel_initializer,
-        use_batch_norm=use_batch_norm,
-        use_layer_norm=use_layer_norm,
-        use_weight_norm=use_weight_norm,
-        name="tcn",
-    )
-
-    inputs = layers.Input(shape=input_shape, name="sequence")
-    x = common.rescale(inputs, input_scale)
-    x = tcn(x)
+    inputs, x = _tcn_features(input_shape, input_scale, locals())
     outputs = layers.Dense(num_outputs, name="predictions")(x)
     return common.functional_model(inputs, outputs, name)
+
+
+def _tcn_features(input_shape, input_scale, arguments):
+    """`(inputs, features)`: rescaled sequence -> TCN read at its last step.
+
+    `arguments` is the builder's `locals()`; the TCN takes the entries
+    named in `TCN_ARGUMENTS` (and validates them before any layer is
+    connected).
+    """
+    tcn = TCN(
+        return_sequences=False,
+        name="tcn",
+        **{key: arguments[key] for key in TCN_ARGUMENTS},
+    )
+    inputs = layers.Input(shape=input_shape, name="sequence")
+    x = common.rescale(inputs, input_scale)
+    return inputs, tcn(x)

@@ -1,0 +1,100 @@
+"""The trained models in `saved_models/` agree with their model cards.
+
+Every shipped `.keras` file loads through `zoo.load_pretrained` (safe mode,
+no custom objects), has the input shape, class list and parameter count
+its card states, and, where the data is available, scores on a fixed
+1,000-example slice of the test split within 1.5 points of the card's
+full-test-set accuracy (regressors: the card's test MSE within 5 %).
+"""
+
+import json
+import pathlib
+import shlex
+
+import numpy as np
+import pytest
+
+import zoo
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SAVED = ROOT / "saved_models"
+CARDS = sorted(SAVED.glob("*.json"))
+SLICE = 1000
+ACCURACY_TOLERANCE = 0.015
+MSE_RELATIVE_TOLERANCE = 0.05
+# Data specs that read the IDX files of ../shared/datasets.
+IDX_SPECS = ("mnist", "fashion_mnist", "seqmnist", "pmnist")
+
+
+def _card(path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _ids(paths):
+    return [path.stem for path in paths]
+
+
+def test_models_are_shipped():
+    assert CARDS, f"no model cards in {SAVED}"
+    for card_path in CARDS:
+        assert card_path.with_suffix(".keras").is_file(), card_path.stem
+        assert card_path.with_suffix(".md").is_file(), card_path.stem
+
+
+def test_saved_models_fit_the_size_budget():
+    total = sum(p.stat().st_size for p in SAVED.iterdir() if p.is_file())
+    assert total <= 50 * 2**20, f"saved_models/ holds {total / 2**20:.1f} MB"
+
+
+@pytest.mark.parametrize("card_path", CARDS, ids=_ids(CARDS))
+def test_shipped_model_matches_its_card(card_path):
+    card = _card(card_path)
+    model = zoo.load_pretrained(card_path.stem, models_dir=SAVED)
+
+    assert tuple(model.input_shape[1:]) == tuple(card["input_shape"])
+    assert model.count_params() == card["params"]
+    for key in ("task", "dataset", "train_command", "train_time_s", "date"):
+        assert card.get(key) not in (None, ""), key
+    if card["task"] == "classification":
+        assert model.output_shape[-1] == len(card["classes"])
+        info = zoo.model_info(card.get("model") or card["name"])
+        assert tuple(card["classes"]) == tuple(info["class_names"])
+        assert "test_accuracy" in card["metrics"]
+    else:
+        assert "test_mse" in card["metrics"]
+
+
+def _data_spec_and_seed(card):
+    from training.train import build_parser
+
+    command = shlex.split(card["train_command"])
+    args, _ = build_parser().parse_known_args(command[1:])
+    return args.data, args.seed, args.validation_split
+
+
+@pytest.mark.parametrize("card_path", CARDS, ids=_ids(CARDS))
+def test_shipped_model_reproduces_its_test_metric(card_path, request):
+    card = _card(card_path)
+    spec, seed, validation_split = _data_spec_and_seed(card)
+    if spec.split(":")[0] in IDX_SPECS:
+        request.getfixturevalue("datasets_dir")  # skips without the data
+    from training import data as data_lib
+
+    x, y = data_lib.load_arrays(
+        spec,
+        "test",
+        limit=SLICE,
+        seed=seed,
+        validation_split=validation_split,
+    )
+    model = zoo.load_pretrained(card_path.stem, models_dir=SAVED)
+    predictions = model.predict(x, batch_size=250, verbose=0)
+    metrics = card["metrics"]
+    if card["task"] == "classification":
+        accuracy = float(np.mean(np.argmax(predictions, -1) == y))
+        assert abs(accuracy - metrics["test_accuracy"]) <= ACCURACY_TOLERANCE
+    else:
+        mse = float(np.mean((predictions - y) ** 2))
+        assert mse == pytest.approx(
+            metrics["test_mse"], rel=MSE_RELATIVE_TOLERANCE
+        )

@@ -12,7 +12,6 @@ Run it with `python -m bench.accuracy_plot` or
 `bench/results/accuracy.{json,md}` and `accuracy_<dataset>.png`.
 """
 
-import argparse
 import json
 import pathlib
 import re
@@ -189,32 +188,17 @@ def run(quick=False, results_dir=None, models_dir=None):
     )
     for dataset, filename in pngs.items():
         paths[f"png_{_slug(dataset)}"] = folder / filename
-    return {
-        "name": NAME,
-        "rows": rows,
-        "meta": meta,
-        "markdown": common.markdown_table(rows, TABLE_COLUMNS),
-        "paths": {key: str(path) for key, path in paths.items()},
-    }
+    return common.run_result(NAME, rows, meta, paths, TABLE_COLUMNS)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--results-dir",
-        default=None,
-        help=f"output folder (default: ${common.RESULTS_ENV} or bench/results)",
-    )
+    parser = common.benchmark_parser(__doc__, quick=None, no_progress=None)
     parser.add_argument(
         "--models", default=None, help="folder of model cards (*.json)"
     )
     args = parser.parse_args(argv)
-    result = run(results_dir=args.results_dir, models_dir=args.models)
-    print(result["meta"]["notes"])
-    print()
-    print(result["markdown"])
-    print()
-    print("Wrote " + ", ".join(result["paths"].values()))
+    result = run(**common.run_kwargs(args), models_dir=args.models)
+    common.print_result(result, notes=True)
     return 0
 
 

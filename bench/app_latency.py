@@ -27,24 +27,18 @@ bounded. Run it with `python -m bench.app_latency [--quick]` or
 `zoo-bench --only app_latency`.
 """
 
-import argparse
-import contextlib
 import os
 import pathlib
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
+from bench import app_server  # noqa: E402
 from bench import common  # noqa: E402
-from bench.cli import Unavailable  # noqa: E402
 
 REPO_ROOT = common.BENCH_DIR.parent
 GOALS_MS = {"predict": 30.0, "predict + feature_maps": 150.0}
@@ -69,31 +63,12 @@ TABLE_COLUMNS = [
 ]
 
 
-class AppUnavailable(Unavailable):
-    """The app, Gradio or `gradio_client` is missing, or it did not start."""
-
-
-def free_port():
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+AppUnavailable = app_server.AppUnavailable
 
 
 def check_requirements():
     """Raises `AppUnavailable` unless the app and the client can be used."""
-    import importlib.util
-
-    for module in ("gradio", "gradio_client", "apps.classifier"):
-        try:
-            found = importlib.util.find_spec(module) is not None
-        except ModuleNotFoundError:
-            found = False
-        if not found:
-            raise AppUnavailable(
-                f"{module} is not installed or not written yet; install "
-                "the app extra: pip install 'keras-conv-zoo[app]'"
-            )
+    app_server.require(("gradio", "gradio_client", "apps.classifier"))
 
 
 # ---------------------------------------------------------------------------
@@ -102,14 +77,6 @@ def check_requirements():
 
 def _is_image_classifier(model):
     return len(model.inputs[0].shape) == 4 and model.outputs[0].shape[-1] > 1
-
-
-def _spatial_conv_layer(model):
-    """Name of the first conv layer (the feature maps users look at)."""
-    for layer in model.layers:
-        if hasattr(layer, "kernel_size") and len(layer.output.shape) == 4:
-            return layer.name
-    return None
 
 
 def choose_model(models_dir, stand_in_dir, model_name=None):
@@ -132,7 +99,7 @@ def choose_model(models_dir, stand_in_dir, model_name=None):
         except Exception:  # a broken file is the app's problem, not ours
             continue
         if _is_image_classifier(model):
-            return models_dir, name, _spatial_conv_layer(model), True
+            return models_dir, name, app_server.first_conv_layer(model), True
     if model_name is not None:
         raise AppUnavailable(
             f"No image classifier {model_name!r} in {models_dir}."
@@ -143,7 +110,7 @@ def choose_model(models_dir, stand_in_dir, model_name=None):
     folder.mkdir(parents=True, exist_ok=True)
     model = zoo.create_model(STAND_IN_MODEL)
     model.save(folder / f"{STAND_IN_MODEL}.keras")
-    return folder, STAND_IN_MODEL, _spatial_conv_layer(model), False
+    return folder, STAND_IN_MODEL, app_server.first_conv_layer(model), False
 
 
 def write_digits(folder, count):
@@ -178,79 +145,6 @@ def write_digits(folder, count):
 
 
 # ---------------------------------------------------------------------------
-# The app process.
-
-
-def wait_until_ready(url, process, timeout):
-    """Polls `url` until it answers; `AppUnavailable` if the app dies or
-    does not answer within `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AppUnavailable(
-                f"The app exited with code {process.returncode} before it "
-                "was ready."
-            )
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.5)
-    raise AppUnavailable(f"The app did not answer at {url} in {timeout} s.")
-
-
-@contextlib.contextmanager
-def running_app(models_dir, log_path, start_timeout):
-    """Runs the app on a free loopback port; yields `(url, startup_s)`."""
-    import keras
-
-    port = free_port()
-    env = dict(os.environ)
-    env.update(
-        {
-            "GRADIO_ANALYTICS_ENABLED": "False",
-            # Uploads land next to the log, deleted with it.
-            "GRADIO_TEMP_DIR": str(pathlib.Path(log_path).parent / "uploads"),
-            "KERAS_BACKEND": keras.backend.backend(),
-            "TF_CPP_MIN_LOG_LEVEL": "2",
-        }
-    )
-    command = [
-        sys.executable,
-        "-m",
-        "apps.classifier",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--models",
-        str(models_dir),
-    ]
-    url = f"http://127.0.0.1:{port}/"
-    started = time.perf_counter()
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            command, cwd=REPO_ROOT, env=env, stdout=log, stderr=log
-        )
-        try:
-            try:
-                wait_until_ready(url, process, start_timeout)
-            except AppUnavailable as err:
-                tail = pathlib.Path(log_path).read_text()[-2000:]
-                raise AppUnavailable(f"{err}\nApp log (end):\n{tail}") from None
-            yield url, time.perf_counter() - started
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-# ---------------------------------------------------------------------------
 # Measuring.
 
 
@@ -268,65 +162,13 @@ def percentiles(samples_ms):
     }
 
 
-class HttpClient:
-    """The app's REST API over plain HTTP, as a browser-like client uses
-    it: upload the file, start the call, read the pushed result
-    (server-sent events) and download the output PNG.
-
-    `gradio_client` waits for each message in 50 ms sleeps, which adds to
-    its latency; this client shows what the server itself takes.
-    """
-
-    def __init__(self, url, timeout=60.0):
-        import httpx
-
-        self.api = url.rstrip("/") + "/gradio_api"
-        self.http = httpx.Client(timeout=timeout)
-
-    def close(self):
-        self.http.close()
-
-    def _upload(self, path):
-        with open(path, "rb") as f:
-            response = self.http.post(f"{self.api}/upload", files={"files": f})
-        response.raise_for_status()
-        return {
-            "path": response.json()[0],
-            "meta": {"_type": "gradio.FileData"},
-        }
+class HttpClient(app_server.HttpApi):
+    """`app_server.HttpApi` with `gradio_client`'s `predict` signature."""
 
     def predict(self, path, *args, api_name):
         """Calls `api_name` with the uploaded file and `args`; returns the
         output list, PNG files downloaded."""
-        import json
-
-        name = api_name.strip("/")
-        response = self.http.post(
-            f"{self.api}/call/{name}",
-            json={"data": [self._upload(path), *args]},
-        )
-        response.raise_for_status()
-        event_id = response.json()["event_id"]
-        event, data = None, None
-        with self.http.stream(
-            "GET", f"{self.api}/call/{name}/{event_id}"
-        ) as stream:
-            for line in stream.iter_lines():
-                if line.startswith("event:"):
-                    event = line[len("event:") :].strip()
-                elif line.startswith("data:") and event in (
-                    "complete",
-                    "error",
-                ):
-                    data = line[len("data:") :].strip()
-                    break
-        if event != "complete":
-            raise RuntimeError(f"{api_name} answered {event}: {data}")
-        outputs = json.loads(data)
-        for output in outputs:
-            if isinstance(output, dict) and output.get("url"):
-                self.http.get(output["url"]).raise_for_status()
-        return outputs
+        return self.call(self.upload(path), *args, api_name=api_name)
 
 
 def request_functions(clients, model_name, layer_name):
@@ -465,9 +307,10 @@ def run(
             scratch / "digits", min(sizes["requests"], 100)
         )
         load_before = os.getloadavg()[0]
-        with running_app(
-            served_dir, scratch / "app.log", sizes["start_timeout"]
-        ) as (url, startup_s):
+        with app_server.running_app(
+            served_dir, scratch, sizes["start_timeout"]
+        ) as app:
+            url, startup_s = app.url, app.startup_s
             clients = {
                 "gradio_client": Client(
                     url,
@@ -533,51 +376,28 @@ def run(
     paths_written = common.write_results(
         name, rows, meta, results_dir=results_dir, columns=TABLE_COLUMNS
     )
-    return {
-        "name": name,
-        "rows": rows,
-        "meta": meta,
-        "markdown": common.markdown_table(rows, TABLE_COLUMNS),
-        "paths": {key: str(path) for key, path in paths_written.items()},
-    }
+    return common.run_result(name, rows, meta, paths_written, TABLE_COLUMNS)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--quick", action="store_true", help="20 requests per endpoint"
-    )
-    parser.add_argument(
-        "--results-dir",
-        default=None,
-        help=f"output folder (default: ${common.RESULTS_ENV} or bench/results)",
-    )
+    parser = common.benchmark_parser(__doc__, quick="20 requests per endpoint")
     parser.add_argument(
         "--models", default=None, help="folder of .keras files to serve"
     )
     parser.add_argument(
         "--model", default=None, help="model to query (default: a digit CNN)"
     )
-    parser.add_argument(
-        "--no-progress", action="store_true", help="hide the progress bar"
-    )
     args = parser.parse_args(argv)
     try:
         result = run(
-            quick=args.quick,
-            results_dir=args.results_dir,
-            show_progress=not args.no_progress,
+            **common.run_kwargs(args),
             models_dir=args.models,
             model_name=args.model,
         )
     except AppUnavailable as err:
         print(f"app_latency: not available: {err}", file=sys.stderr)
         return 1
-    print(common.machine_line(result["meta"]))
-    print()
-    print(result["markdown"])
-    print()
-    print("Wrote " + ", ".join(result["paths"].values()))
+    common.print_result(result)
     return 0
 
 

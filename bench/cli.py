@@ -86,6 +86,12 @@ BENCHMARKS = {
             "app_latency",
         ),
         Benchmark(
+            "load_test",
+            "bench.load_test",
+            "the Gradio app under concurrent API clients (errors, p99, RSS)",
+            "load_test",
+        ),
+        Benchmark(
             "accuracy_plot",
             "bench.accuracy_plot",
             "accuracy vs params and FLOPs of the models in saved_models/",
@@ -169,26 +175,6 @@ def _say(text, bar):
         print(text)
 
 
-def _report(result):
-    """The printable Markdown of a benchmark's result dict."""
-    from bench import common
-
-    parts = []
-    meta = result.get("meta") or {}
-    if meta.get("title"):
-        parts.append(f"## {meta['title']}")
-    try:
-        parts.append(common.machine_line(meta))
-    except KeyError:
-        pass
-    if result.get("markdown"):
-        parts.append(result["markdown"])
-    paths = result.get("paths") or {}
-    if paths:
-        parts.append("Wrote " + ", ".join(str(p) for p in paths.values()))
-    return "\n\n".join(parts)
-
-
 def run_one(benchmark, quick, results_dir):
     """Runs one benchmark; returns `(status, detail, result)`."""
     try:
@@ -217,7 +203,7 @@ def run_selected(names, quick, results_dir):
         status, detail, result = run_one(BENCHMARKS[name], quick, results_dir)
         seconds = time.perf_counter() - started
         if result is not None:
-            _say(_report(result) + "\n", bar)
+            _say(common.result_report(result, heading=True) + "\n", bar)
         else:
             _say(f"{name}: {status}: {detail}\n", bar)
         summary.append(

@@ -7,6 +7,7 @@ block until its work is done: `predict_on_batch` and `train_on_batch` return
 NumPy values, which forces JAX's asynchronous dispatch to finish.
 """
 
+import argparse
 import datetime
 import importlib.metadata
 import json
@@ -251,6 +252,29 @@ def write_results(name, rows, meta, results_dir=None, columns=None):
     return {"json": json_path, "md": md_path}
 
 
+def run_result(name, rows, meta, paths, columns=None):
+    """What a benchmark's `run()` returns once its files are written.
+
+    Args:
+        name: str. The result files' stem.
+        rows: list of dicts, the table's rows.
+        meta: dict, as given to `write_results`.
+        paths: dict of the written files (`write_results` plus plots).
+        columns: optional list of the row keys shown in the table.
+
+    Returns:
+        A dict with `name`, `rows`, `meta`, `markdown` (the table) and
+        `paths` (the written files, as strings).
+    """
+    return {
+        "name": name,
+        "rows": rows,
+        "meta": meta,
+        "markdown": markdown_table(rows, columns),
+        "paths": {key: str(path) for key, path in paths.items()},
+    }
+
+
 def progress(items, desc=None, enabled=True):
     """A tqdm progress bar over `items` on stderr (plain iteration when tqdm
     is missing or `enabled` is False)."""
@@ -261,3 +285,92 @@ def progress(items, desc=None, enabled=True):
     except ImportError:
         return items
     return tqdm(items, desc=desc, file=sys.stderr, leave=False)
+
+
+def benchmark_parser(
+    doc,
+    quick="tiny sizes, 2 repeats",
+    no_progress="hide the progress bar",
+    **kwargs,
+):
+    """An argument parser with the flags every benchmark CLI shares.
+
+    Adds `--quick` (unless `quick` is None), `--results-dir` and
+    `--no-progress` (unless `no_progress` is None); a benchmark adds its
+    own flags to the parser it gets back.
+
+    Args:
+        doc: str. The module's docstring; its first line describes the
+            command.
+        quick: str. Help of `--quick`, or None for a benchmark without a
+            quick mode.
+        no_progress: str. Help of `--no-progress`, or None for a benchmark
+            without a progress bar.
+        **kwargs: passed to `argparse.ArgumentParser` (e.g. `prog`).
+
+    Returns:
+        An `argparse.ArgumentParser`; see `run_kwargs` for its values.
+    """
+    kwargs.setdefault("description", doc.strip().splitlines()[0])
+    parser = argparse.ArgumentParser(**kwargs)
+    if quick is not None:
+        parser.add_argument("--quick", action="store_true", help=quick)
+    parser.add_argument(
+        "--results-dir",
+        default=None,
+        help=f"output folder (default: ${RESULTS_ENV} or bench/results)",
+    )
+    if no_progress is not None:
+        parser.add_argument(
+            "--no-progress", action="store_true", help=no_progress
+        )
+    return parser
+
+
+def run_kwargs(args):
+    """The keyword arguments of a benchmark's `run()` that the shared
+    flags of `benchmark_parser` set: `results_dir`, plus `quick` and
+    `show_progress` when the parser has those flags."""
+    kwargs = {"results_dir": args.results_dir}
+    if hasattr(args, "quick"):
+        kwargs["quick"] = args.quick
+    if hasattr(args, "no_progress"):
+        kwargs["show_progress"] = not args.no_progress
+    return kwargs
+
+
+def result_report(result, heading=False, notes=False):
+    """The printable Markdown of a benchmark's result dict.
+
+    Args:
+        result: dict returned by a benchmark's `run()`: `meta`,
+            `markdown` and `paths`, each optional.
+        heading: bool. Start with the title as a `##` heading.
+        notes: bool. Include `meta["notes"]` before the table.
+
+    Returns:
+        The title, the machine line (when `meta` describes the machine),
+        the notes, the table and the written paths, a blank line apart.
+    """
+    meta = result.get("meta") or {}
+    parts = []
+    if heading and meta.get("title"):
+        parts.append(f"## {meta['title']}")
+    try:
+        parts.append(machine_line(meta))
+    except KeyError:
+        pass
+    if notes and meta.get("notes"):
+        parts.append(meta["notes"])
+    if result.get("markdown"):
+        parts.append(result["markdown"])
+    paths = result.get("paths") or {}
+    if paths:
+        parts.append("Wrote " + ", ".join(str(p) for p in paths.values()))
+    return "\n\n".join(parts)
+
+
+def print_result(result, notes=False):
+    """Prints `result_report(result, notes=notes)`: the end of every
+    benchmark's `main()`."""
+    print(result_report(result, notes=notes))

@@ -14,7 +14,6 @@ go to `bench/results/layers_<backend>.{json,md}` (or `--results-dir`, or
 `$ZOO_BENCH_RESULTS_DIR`).
 """
 
-import argparse
 import dataclasses
 import logging
 import math
@@ -299,39 +298,13 @@ def run(quick=False, results_dir=None, show_progress=True):
     paths = common.write_results(
         name, rows, meta, results_dir=results_dir, columns=TABLE_COLUMNS
     )
-    return {
-        "name": name,
-        "rows": rows,
-        "meta": meta,
-        "markdown": common.markdown_table(rows, TABLE_COLUMNS),
-        "paths": {key: str(path) for key, path in paths.items()},
-    }
+    return common.run_result(name, rows, meta, paths, TABLE_COLUMNS)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--quick", action="store_true", help="tiny sizes, 2 repeats"
-    )
-    parser.add_argument(
-        "--results-dir",
-        default=None,
-        help=f"output folder (default: ${common.RESULTS_ENV} or bench/results)",
-    )
-    parser.add_argument(
-        "--no-progress", action="store_true", help="hide the progress bar"
-    )
+    parser = common.benchmark_parser(__doc__)
     args = parser.parse_args(argv)
-    result = run(
-        quick=args.quick,
-        results_dir=args.results_dir,
-        show_progress=not args.no_progress,
-    )
-    print(common.machine_line(result["meta"]))
-    print()
-    print(result["markdown"])
-    print()
-    print(f"Wrote {result['paths']['md']} and {result['paths']['json']}")
+    common.print_result(run(**common.run_kwargs(args)))
 
 
 if __name__ == "__main__":

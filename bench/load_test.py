@@ -26,26 +26,21 @@ weights.
     python -m bench.load_test [--quick] [--clients 8 --requests 50]
 """
 
-import argparse
 import contextlib
 import dataclasses
-import json
 import os
 import pathlib
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
+from bench import app_server  # noqa: E402
 from bench import common  # noqa: E402
 
 REPO_ROOT = common.BENCH_DIR.parent
@@ -55,6 +50,8 @@ MODELS = {"digit": "mnist_seed_cnn", "fashion": "fashion_cnn"}
 FULL = {"clients": 8, "requests": 50, "max_seconds": 480}
 QUICK = {"clients": 2, "requests": 10, "max_seconds": 120}
 START_TIMEOUT_S = 300
+# The app logs this line once its models are loaded and compiled.
+WARM_UP_DONE = "Warm-up done"
 REQUEST_TIMEOUT_S = 60
 IMAGES_PER_SET = 100
 RSS_SAMPLE_S = 0.25
@@ -73,20 +70,11 @@ TABLE_COLUMNS = [
 ]
 
 
-class LoadTestUnavailable(RuntimeError):
-    """Gradio, `gradio_client` or psutil is missing, or the app did not
-    start."""
+LoadTestUnavailable = app_server.AppUnavailable
 
 
 def check_requirements():
-    import importlib.util
-
-    for module in ("gradio", "gradio_client", "psutil"):
-        if importlib.util.find_spec(module) is None:
-            raise LoadTestUnavailable(
-                f"{module} is not installed: pip install "
-                "'keras-conv-zoo[app,bench]'"
-            )
+    app_server.require(("gradio", "gradio_client", "psutil"), "app,bench")
 
 
 # ---------------------------------------------------------------------------
@@ -124,11 +112,12 @@ def first_conv_layer(models_dir, name):
     """Name of the first 2-D conv layer (the app's default feature maps)."""
     from zoo import registry
 
-    model = registry.load_pretrained(name, models_dir)
-    for layer in model.layers:
-        if hasattr(layer, "kernel_size") and len(layer.output.shape) == 4:
-            return layer.name
-    raise LoadTestUnavailable(f"{name} has no 2-D conv layer.")
+    layer = app_server.first_conv_layer(
+        registry.load_pretrained(name, models_dir)
+    )
+    if layer is None:
+        raise LoadTestUnavailable(f"{name} has no 2-D conv layer.")
+    return layer
 
 
 def _test_images(data_name, count):
@@ -190,84 +179,6 @@ def write_inputs(folder, count=IMAGES_PER_SET):
 
 # ---------------------------------------------------------------------------
 # The app process.
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_until_ready(url, process, log_path, timeout):
-    """Waits for the page to answer and the app's warm-up to finish."""
-    deadline = time.monotonic() + timeout
-    answered = False
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            tail = pathlib.Path(log_path).read_text()[-2000:]
-            raise LoadTestUnavailable(
-                f"The app exited with code {process.returncode} before it "
-                f"was ready. Log (end):\n{tail}"
-            )
-        if not answered:
-            try:
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    answered = response.status == 200
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-        if answered and "Warm-up done" in pathlib.Path(log_path).read_text():
-            return
-        time.sleep(0.5)
-    tail = pathlib.Path(log_path).read_text()[-2000:]
-    raise LoadTestUnavailable(
-        f"The app was not ready at {url} within {timeout} s. Log (end):\n{tail}"
-    )
-
-
-@contextlib.contextmanager
-def running_app(models_dir, work_dir, start_timeout=START_TIMEOUT_S):
-    """Runs the app on a free loopback port; yields `(url, pid, start_s)`."""
-    import keras
-
-    work_dir = pathlib.Path(work_dir)
-    log_path = work_dir / "app.log"
-    port = free_port()
-    env = dict(os.environ)
-    env.update(
-        {
-            "GRADIO_ANALYTICS_ENABLED": "False",
-            "GRADIO_TEMP_DIR": str(work_dir / "uploads"),
-            "KERAS_BACKEND": keras.backend.backend(),
-            "TF_CPP_MIN_LOG_LEVEL": "2",
-        }
-    )
-    command = [
-        sys.executable,
-        "-m",
-        "apps.classifier",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--models",
-        str(models_dir),
-    ]
-    url = f"http://127.0.0.1:{port}/"
-    started = time.perf_counter()
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            command, cwd=REPO_ROOT, env=env, stdout=log, stderr=log
-        )
-        try:
-            _wait_until_ready(url, process, log_path, start_timeout)
-            yield url, process.pid, time.perf_counter() - started
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 class ServerMonitor:
@@ -382,57 +293,23 @@ class GradioClient(_Client):
 
 
 class HttpClient(_Client):
-    """The same REST calls over plain `httpx`, as a browser makes them:
-    upload, start the call, read the pushed result, download the output
-    pictures. It costs the machine far less CPU than `gradio_client`, so
-    it shows what the server itself sustains."""
+    """The same REST calls over plain HTTP (`app_server.HttpApi`), as a
+    browser makes them. It costs the machine far less CPU than
+    `gradio_client`, so it shows what the server itself sustains."""
 
     def __init__(self, url, download_dir, roles, layer):
-        import httpx
-
         super().__init__(roles, layer)
-        self.api = url.rstrip("/") + "/gradio_api"
-        self.http = httpx.Client(timeout=REQUEST_TIMEOUT_S)
+        self.api = app_server.HttpApi(url, timeout=REQUEST_TIMEOUT_S)
 
     def file(self, path):
-        with open(path, "rb") as f:
-            response = self.http.post(f"{self.api}/upload", files={"files": f})
-        response.raise_for_status()
-        return {
-            "path": response.json()[0],
-            "meta": {"_type": "gradio.FileData"},
-        }
+        return self.api.upload(path)
 
     def call(self, *args, api_name):
-        name = api_name.strip("/")
-        response = self.http.post(
-            f"{self.api}/call/{name}", json={"data": list(args)}
-        )
-        response.raise_for_status()
-        event_id = response.json()["event_id"]
-        event, data = None, None
-        with self.http.stream(
-            "GET", f"{self.api}/call/{name}/{event_id}"
-        ) as stream:
-            for line in stream.iter_lines():
-                if line.startswith("event:"):
-                    event = line[len("event:") :].strip()
-                elif line.startswith("data:") and event in (
-                    "complete",
-                    "error",
-                ):
-                    data = line[len("data:") :].strip()
-                    break
-        if event != "complete":
-            raise RuntimeError(f"{api_name} answered {event}: {data}")
-        outputs = json.loads(data)
-        for output in outputs:
-            if isinstance(output, dict) and output.get("url"):
-                self.http.get(output["url"]).raise_for_status()
+        outputs = self.api.call(*args, api_name=api_name)
         return outputs[0] if len(outputs) == 1 else outputs
 
     def close(self):
-        self.http.close()
+        self.api.close()
 
 
 CLIENTS = {"gradio_client": GradioClient, "http": HttpClient}
@@ -547,8 +424,19 @@ def app_session():
         roles = prepare_models(tmp / "models")
         layer = first_conv_layer(tmp / "models", roles["digit"]["name"])
         paths, sources = write_inputs(tmp / "inputs")
-        with running_app(tmp / "models", tmp) as (url, pid, start_s):
-            yield Session(url, pid, start_s, roles, layer, paths, sources, tmp)
+        with app_server.running_app(
+            tmp / "models", tmp, START_TIMEOUT_S, log_marker=WARM_UP_DONE
+        ) as app:
+            yield Session(
+                app.url,
+                app.pid,
+                app.startup_s,
+                roles,
+                layer,
+                paths,
+                sources,
+                tmp,
+            )
 
 
 def measure(session, clients, requests, max_seconds, client="gradio_client"):
@@ -682,6 +570,8 @@ def report(session, sizes, records, server, wall_s, results_dir=None):
     name = "load_test"
     if sizes["client"] != "gradio_client":
         name += f"_{sizes['client']}"
+    if sizes.get("quick"):
+        name += "_quick"
     written = common.write_results(
         name,
         rows,
@@ -689,7 +579,13 @@ def report(session, sizes, records, server, wall_s, results_dir=None):
         results_dir,
         columns=TABLE_COLUMNS,
     )
-    return {"rows": rows, "meta": meta, "paths": written}
+    return {
+        "name": name,
+        "rows": rows,
+        "meta": meta,
+        "markdown": common.markdown_table(rows, TABLE_COLUMNS),
+        "paths": written,
+    }
 
 
 def sizes_for(
@@ -749,12 +645,12 @@ def run(
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
+    parser = common.benchmark_parser(
+        __doc__,
+        quick="2 clients x 10 requests",
+        no_progress=None,
         prog="python -m bench.load_test",
         description="Concurrent API clients on the app (loopback only).",
-    )
-    parser.add_argument(
-        "--quick", action="store_true", help="2 clients x 10 requests"
     )
     parser.add_argument("--clients", type=int, default=None)
     parser.add_argument("--requests", type=int, default=None)
@@ -771,7 +667,6 @@ def main(argv=None):
         help="gradio_client (default) or plain HTTP, which costs the "
         "machine less CPU",
     )
-    parser.add_argument("--results-dir", default=None)
     args = parser.parse_args(argv)
     for name in ("clients", "requests"):
         value = getattr(args, name)
@@ -779,8 +674,7 @@ def main(argv=None):
             parser.error(f"--{name} must be >= 1, got {value}")
     try:
         result = run(
-            quick=args.quick,
-            results_dir=args.results_dir,
+            **common.run_kwargs(args),
             clients=args.clients,
             requests=args.requests,
             max_seconds=args.max_seconds,

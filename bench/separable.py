@@ -21,7 +21,6 @@ Run it with `python -m bench.separable [--quick]` or
 `bench/results/separable_<backend>.{json,md,png}`.
 """
 
-import argparse
 import itertools
 import logging
 import os
@@ -306,39 +305,13 @@ def run(quick=False, results_dir=None, show_progress=True):
     )
     if png is not None:
         paths["png"] = png
-    return {
-        "name": name,
-        "rows": rows,
-        "meta": meta,
-        "markdown": common.markdown_table(rows, TABLE_COLUMNS),
-        "paths": {key: str(path) for key, path in paths.items()},
-    }
+    return common.run_result(name, rows, meta, paths, TABLE_COLUMNS)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--quick", action="store_true", help="tiny sizes, 2 repeats"
-    )
-    parser.add_argument(
-        "--results-dir",
-        default=None,
-        help=f"output folder (default: ${common.RESULTS_ENV} or bench/results)",
-    )
-    parser.add_argument(
-        "--no-progress", action="store_true", help="hide the progress bar"
-    )
+    parser = common.benchmark_parser(__doc__)
     args = parser.parse_args(argv)
-    result = run(
-        quick=args.quick,
-        results_dir=args.results_dir,
-        show_progress=not args.no_progress,
-    )
-    print(common.machine_line(result["meta"]))
-    print()
-    print(result["markdown"])
-    print()
-    print("Wrote " + ", ".join(result["paths"].values()))
+    common.print_result(run(**common.run_kwargs(args)))
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ checked against the full call: `max_abs_diff`. Run it with
 `bench/results/streaming_<backend>.{json,md}`.
 """
 
-import argparse
 import logging
 import os
 
@@ -237,13 +236,7 @@ def run(quick=False, results_dir=None, show_progress=True):
     paths = common.write_results(
         name, rows, meta, results_dir=results_dir, columns=COLUMNS
     )
-    return {
-        "name": name,
-        "rows": rows,
-        "meta": meta,
-        "markdown": common.markdown_table(rows, COLUMNS),
-        "paths": {key: str(path) for key, path in paths.items()},
-    }
+    return common.run_result(name, rows, meta, paths, COLUMNS)
 
 
 def notes(sizes, tcn, best_step):
@@ -270,31 +263,9 @@ def notes(sizes, tcn, best_step):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--quick", action="store_true", help="tiny TCN, 2 repeats"
-    )
-    parser.add_argument(
-        "--results-dir",
-        default=None,
-        help=f"output folder (default: ${common.RESULTS_ENV} or bench/results)",
-    )
-    parser.add_argument(
-        "--no-progress", action="store_true", help="hide the progress bar"
-    )
+    parser = common.benchmark_parser(__doc__, quick="tiny TCN, 2 repeats")
     args = parser.parse_args(argv)
-    result = run(
-        quick=args.quick,
-        results_dir=args.results_dir,
-        show_progress=not args.no_progress,
-    )
-    print(common.machine_line(result["meta"]))
-    print()
-    print(result["meta"]["notes"])
-    print()
-    print(result["markdown"])
-    print()
-    print(f"Wrote {result['paths']['md']} and {result['paths']['json']}")
+    common.print_result(run(**common.run_kwargs(args)), notes=True)
 
 
 if __name__ == "__main__":

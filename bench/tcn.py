@@ -27,7 +27,6 @@ keras-tcn does. Run it with `python -m bench.tcn [--quick]`; results go to
 `bench/results/tcn_<backend>.{json,md,png}`.
 """
 
-import argparse
 import contextlib
 import logging
 import os
@@ -605,14 +604,8 @@ def report(rows, goals, race_rows, meta, plot_path):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--quick", action="store_true", help="tiny sizes, 2 repeats"
-    )
-    parser.add_argument(
-        "--results-dir",
-        default=None,
-        help=f"output folder (default: ${common.RESULTS_ENV} or bench/results)",
+    parser = common.benchmark_parser(
+        __doc__, no_progress="hide the progress bars"
     )
     parser.add_argument(
         "--race-budget",
@@ -620,21 +613,9 @@ def main(argv=None):
         default=None,
         help="training seconds per model in the race (default 300)",
     )
-    parser.add_argument(
-        "--no-progress", action="store_true", help="hide the progress bars"
-    )
     args = parser.parse_args(argv)
-    result = run(
-        quick=args.quick,
-        results_dir=args.results_dir,
-        show_progress=not args.no_progress,
-        race_budget_s=args.race_budget,
-    )
-    print(common.machine_line(result["meta"]))
-    print()
-    print(result["markdown"])
-    print()
-    print(f"Wrote {', '.join(result['paths'].values())}")
+    result = run(**common.run_kwargs(args), race_budget_s=args.race_budget)
+    common.print_result(result)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ learns worse shows. Run it with `python -m bench.train_throughput
 [--quick]`; results go to `bench/results/train_throughput_<backend>.*`.
 """
 
-import argparse
 import logging
 import os
 import time
@@ -257,33 +256,15 @@ def run(quick=False, results_dir=None):
     paths = common.write_results(
         name, rows, meta, results_dir=results_dir, columns=TABLE_COLUMNS
     )
-    return {
-        "name": name,
-        "rows": rows,
-        "meta": meta,
-        "markdown": common.markdown_table(rows, TABLE_COLUMNS),
-        "paths": {key: str(path) for key, path in paths.items()},
-    }
+    return common.run_result(name, rows, meta, paths, TABLE_COLUMNS)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--quick", action="store_true", help="1,024 images, 1 repeat"
-    )
-    parser.add_argument(
-        "--results-dir",
-        default=None,
-        help=f"output folder (default: ${common.RESULTS_ENV} or bench/results)",
+    parser = common.benchmark_parser(
+        __doc__, quick="1,024 images, 1 repeat", no_progress=None
     )
     args = parser.parse_args(argv)
-    result = run(quick=args.quick, results_dir=args.results_dir)
-    print(common.machine_line(result["meta"]))
-    print()
-    print(result["markdown"])
-    print()
-    print(result["meta"]["notes"])
-    print(f"Wrote {result['paths']['md']} and {result['paths']['json']}")
+    common.print_result(run(**common.run_kwargs(args)), notes=True)
 
 
 if __name__ == "__main__":

@@ -64,6 +64,8 @@ def _order(path):
 
 
 def _reproduce_command(stem, meta):
+    if meta.get("command"):  # the run's own flags, e.g. load_test's client
+        return meta["command"]
     benchmark = _benchmark_of(stem)
     if benchmark is None:
         return None

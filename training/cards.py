@@ -100,7 +100,10 @@ def to_markdown(card):
                 value = f"{value:,}"
             lines.append(f"| {key} | {value} |")
     lines += ["", "## Test metrics (measured once, on the test split)", ""]
-    lines += ["| metric | value |", "|---|---|"]
+    if card.get("metrics_note"):
+        lines += [card["metrics_note"][0].upper() + card["metrics_note"][1:]]
+    if card.get("metrics") or not card.get("metrics_note"):
+        lines += ["| metric | value |", "|---|---|"]
     for name, value in card.get("metrics", {}).items():
         if isinstance(value, (int, float, str)):
             lines.append(f"| {name} | {_format_metric(name, value)} |")

@@ -74,6 +74,24 @@ def fraction(text):
     return value
 
 
+def add_count(parser, flag, help, default=None):
+    """Adds an option that takes a positive integer."""
+    parser.add_argument(flag, type=positive_int, default=default, help=help)
+
+
+def add_data_spec(parser, **kwargs):
+    """Adds the required `--data SPEC` option, listing the spec forms."""
+    from training.data import SPEC_FORMS
+
+    parser.add_argument(
+        "--data",
+        required=True,
+        metavar="SPEC",
+        help="data spec: " + ", ".join(SPEC_FORMS),
+        **kwargs,
+    )
+
+
 def user_errors():
     """Exception types whose message is meant for the user."""
     errors = [UsageError, FileNotFoundError]

@@ -49,9 +49,10 @@ def evaluate_split(model, dataset, info, top_k=5):
 
     y_true, outputs = predict_split(model, dataset)
     if info["task"] == "classification":
-        return metrics.classification_report(
-            y_true, outputs, info["class_names"], top_k=top_k
-        )
+        report = metrics.classification_report
+        if outputs.ndim > 2:  # one class per step (copy:T)
+            report = metrics.per_step_classification_report
+        return report(y_true, outputs, info["class_names"], top_k=top_k)
     return metrics.regression_report(y_true, outputs)
 
 
@@ -88,29 +89,59 @@ def build_parser():
         prog="zoo-eval", description="Evaluate a trained .keras model."
     )
     parser.add_argument("model", help="path to a .keras file")
-    parser.add_argument("--data", required=True, help="data spec")
+    cli.add_data_spec(parser)
     parser.add_argument(
         "--split", choices=("test", "val", "train"), default="test"
     )
-    parser.add_argument("--batch-size", type=cli.positive_int, default=256)
-    parser.add_argument(
-        "--top-k",
-        type=cli.positive_int,
-        default=5,
-        help="k of the top-k accuracy (default 5)",
-    )
-    parser.add_argument(
-        "--limit",
-        type=cli.positive_int,
-        default=None,
-        help="evaluate on the first N examples only",
-    )
+    cli.add_count(parser, "--batch-size", "batch size (default 256)", 256)
+    cli.add_count(parser, "--top-k", "k of the top-k accuracy (default 5)", 5)
+    cli.add_count(parser, "--limit", "evaluate on the first N examples only")
     parser.add_argument(
         "--out",
         default=None,
         help="folder for metrics.json, metrics.md and PNGs",
     )
     return parser
+
+
+def _batch_shape(shape):
+    return str((None, *shape))
+
+
+def check_outputs(model, info, spec, subject, fix):
+    """Refuses a model whose output shape does not fit the data's targets.
+
+    A classifier needs `(*target_shape, num_classes)`: `(num_classes,)` for
+    one label per example, `(steps, num_classes)` for one label per step
+    (copy:T). A regressor needs `target_shape`.
+
+    Args:
+        model: the Keras model.
+        info: the data's info dict (`task`, `target_shape`, `num_classes`).
+        spec: str. The data spec, for the message.
+        subject: str. How the message names the model.
+        fix: str. The sentence that ends the message.
+    """
+    target = tuple(info.get("target_shape") or ())
+    if info["task"] == "classification":
+        expected = (*target, info["num_classes"])
+    elif target:
+        expected = target
+    else:
+        return
+    got = tuple(model.output_shape[1:])
+    if got == expected:
+        return
+    per_step = ""
+    if info["task"] == "classification" and target and len(got) == 1:
+        per_step = (
+            f" (one class per step for {target[0]} steps, but the model "
+            "gives one prediction per sequence)"
+        )
+    raise UsageError(
+        f"{subject} gives outputs of shape {_batch_shape(got)} but --data "
+        f"{spec} needs {_batch_shape(expected)}{per_step}; {fix}"
+    )
 
 
 def check_compatible(model, info, spec):
@@ -129,6 +160,13 @@ def check_compatible(model, info, spec):
             f"{info['num_classes']} classes; pass the data spec the model "
             "was trained on."
         )
+    check_outputs(
+        model,
+        info,
+        spec,
+        "the model",
+        "pass the data spec the model was trained on.",
+    )
 
 
 def main(argv=None):
@@ -138,7 +176,9 @@ def main(argv=None):
     from training import io_utils
     from training import plots
 
-    out = io_utils.prepare_out_dir(args.out) if args.out else None
+    # Only checked here: the folder is created once there is something to
+    # write, so a bad model file or data spec leaves nothing behind.
+    out = io_utils.check_out_dir(args.out) if args.out else None
     model = load(args.model)
     bundle = data_lib.load_dataset(
         args.data,
@@ -192,6 +232,7 @@ def main(argv=None):
     text = "\n".join(lines) + "\n"
     print(text)
     if out is not None:
+        out = io_utils.prepare_out_dir(out)
         io_utils.write_json(out / "metrics.json", report)
         io_utils.write_text(out / "metrics.md", text)
         if "confusion_matrix" in report:

@@ -5,34 +5,58 @@ Description: Converts a `.keras` model to TensorFlow Lite (for the mobile
     absolute difference between the Keras and the converted model's outputs
     on real test images, which must stay below `--tolerance` (1e-4).
 
+The converted model is written under a temporary name next to `--out`
+and moved onto `--out` only once it passes the parity check, so `--out`
+never holds an artefact that failed it (nor a half-written one). When the
+check fails, zoo-export exits with status 1 after printing the measured
+difference; the rejected file or folder is kept as `<out>.rejected` (an
+older `<out>.rejected` is replaced) for inspection, and an existing
+`--out` is left as it was.
+
 Usage:
 
     zoo-export saved_models/fashion_mobilenet_v1.keras --format tflite \\
         --out fashion_mobilenet_v1.tflite --data fashion_mnist
 """
 
+import contextlib
 import json
+import os
 import pathlib
+import shutil
 import sys
+import tempfile
 
 import numpy as np
 
 from training import cli
+from training import io_utils
 from training.io_utils import UsageError
 
 PARITY_TOLERANCE = 1e-4
+REJECTED_SUFFIX = ".rejected"
 
 
 def build_parser():
     parser = cli.ArgumentParser(
         prog="zoo-export",
-        description="Convert a .keras model to TFLite or SavedModel.",
+        description="Convert a .keras model to TFLite or SavedModel and "
+        "check that it predicts what the Keras model does.",
+        epilog="The converted model reaches --out only when the parity "
+        "check passes (max |keras - converted| < --tolerance). Otherwise "
+        "zoo-export exits with status 1, leaves --out as it was and keeps "
+        f"the rejected file as <out>{REJECTED_SUFFIX}.",
     )
     parser.add_argument("model", help="path to a .keras file")
     parser.add_argument(
         "--format", choices=("tflite", "saved_model"), default="tflite"
     )
-    parser.add_argument("--out", required=True, help="output file / folder")
+    parser.add_argument(
+        "--out",
+        required=True,
+        help="output file (tflite) or new folder (saved_model), written "
+        "only when the parity check passes",
+    )
     parser.add_argument(
         "--data",
         default=None,
@@ -40,7 +64,11 @@ def build_parser():
     )
     parser.add_argument("--samples", type=cli.positive_int, default=256)
     parser.add_argument(
-        "--tolerance", type=cli.positive_float, default=PARITY_TOLERANCE
+        "--tolerance",
+        type=cli.positive_float,
+        default=PARITY_TOLERANCE,
+        help=f"largest max |keras - converted| accepted (default "
+        f"{PARITY_TOLERANCE:g})",
     )
     return parser
 
@@ -48,17 +76,12 @@ def build_parser():
 def to_tflite(model, path):
     """Converts through a temporary SavedModel (`model.export`, which also
     works on the JAX backend, and prints nothing with `verbose=0`)."""
-    import tempfile
-
     import tensorflow as tf
-
-    from training import io_utils
 
     with tempfile.TemporaryDirectory() as folder:
         model.export(folder, format="tf_saved_model", verbose=0)
         flatbuffer = tf.lite.TFLiteConverter.from_saved_model(folder).convert()
-    with io_utils.atomic_path(path) as tmp:
-        tmp.write_bytes(flatbuffer)
+    pathlib.Path(path).write_bytes(flatbuffer)
     return path
 
 
@@ -89,27 +112,36 @@ def tflite_predict(path, inputs):
 
 
 def to_saved_model(model, path):
-    """Exports into a temporary folder renamed to `path` when complete, so
-    an interrupted export never leaves a partial SavedModel behind."""
-    import shutil
-    import tempfile
+    """Exports a SavedModel into the folder `path` (which must not exist)."""
+    model.export(str(path), format="tf_saved_model", verbose=0)
+    return path
 
-    path = pathlib.Path(path)
-    if path.exists():
-        raise UsageError(
-            f"--out {path} exists; SavedModel export needs a new folder "
-            "(delete it or pass another path)."
+
+@contextlib.contextmanager
+def staging_path(out):
+    """Yields a temporary path next to `out` to convert into; whatever is
+    left there when the block ends (a rejected or half-written export) is
+    deleted."""
+    out = pathlib.Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    folder = pathlib.Path(
+        tempfile.mkdtemp(
+            prefix=f".{out.name}.", suffix=io_utils.TEMP_MARKER, dir=out.parent
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = pathlib.Path(
-        tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent)
     )
     try:
-        model.export(str(tmp / "model"), format="tf_saved_model", verbose=0)
-        (tmp / "model").rename(path)
+        yield folder / out.name
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return path
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def move_into_place(source, destination):
+    """Moves a file or folder onto `destination`, replacing what is there."""
+    destination = pathlib.Path(destination)
+    if destination.is_dir() and not destination.is_symlink():
+        shutil.rmtree(destination)
+    os.replace(source, destination)
+    return destination
 
 
 def saved_model_predict(path, inputs):
@@ -175,23 +207,35 @@ def main(argv=None):
     x, spec = parity_inputs(args, model_path, model.input_shape[1:])
     reference = np.asarray(model.predict(x, verbose=0))
     out = pathlib.Path(args.out)
-    if args.format == "tflite":
-        to_tflite(model, out)
-        converted = tflite_predict(out, x)
-    else:
-        to_saved_model(model, out)
-        converted = saved_model_predict(out, x)
-    diff = float(np.max(np.abs(converted - reference)))
-    size = size_of(out)
-    print(f"zoo-export: wrote {out} ({size:,} bytes, {size / 1e6:.2f} MB)")
-    print(
-        f"zoo-export: parity on {len(x)} {spec} test inputs: "
-        f"max |keras - {args.format}| = {diff:.3g} "
-        f"(tolerance {args.tolerance:g})"
+    with staging_path(out) as staged:
+        if args.format == "tflite":
+            to_tflite(model, staged)
+            converted = tflite_predict(staged, x)
+        else:
+            to_saved_model(model, staged)
+            converted = saved_model_predict(staged, x)
+        diff = float(np.max(np.abs(converted - reference)))
+        size = size_of(staged)
+        passed = diff < args.tolerance
+        if passed:
+            move_into_place(staged, out)
+        else:
+            rejected = out.with_name(out.name + REJECTED_SUFFIX)
+            move_into_place(staged, rejected)
+    parity = (
+        f"parity on {len(x)} {spec} test inputs: max |keras - "
+        f"{args.format}| = {diff:.3g} (tolerance {args.tolerance:g})"
     )
-    if not diff < args.tolerance:
-        print("zoo-export: error: parity check failed", file=sys.stderr)
+    if not passed:
+        print(
+            f"zoo-export: error: {parity}: check failed; {out} was not "
+            f"written, the rejected export is kept as {rejected} "
+            f"({size:,} bytes)",
+            file=sys.stderr,
+        )
         return 1
+    print(f"zoo-export: wrote {out} ({size:,} bytes, {size / 1e6:.2f} MB)")
+    print(f"zoo-export: {parity}")
     return 0
 
 

@@ -97,6 +97,44 @@ def classification_report(y_true, probabilities, class_names, top_k=5):
     }
 
 
+def per_step_classification_report(y_true, probabilities, class_names, top_k=5):
+    """`classification_report` over every step of every sequence.
+
+    For sequence-to-sequence tasks such as copy memory, which has one class
+    per step. Adds `test_steps` (steps scored) and `test_sequence_accuracy`
+    (the share of sequences with every step right); `test_examples` counts
+    sequences.
+
+    Args:
+        y_true: int array `(n, steps)` of labels.
+        probabilities: float array `(n, steps, num_classes)`.
+        class_names: list of names, in output order.
+        top_k: int. The k of the top-k accuracy. Defaults to 5.
+    """
+    y_true = np.asarray(y_true).astype(np.int64)
+    probabilities = np.asarray(probabilities)
+    if probabilities.ndim < 3 or probabilities.shape[:-1] != y_true.shape:
+        raise ValueError(
+            f"Expected probabilities of shape {y_true.shape + (-1,)} (one "
+            f"row per step). Received: shape {probabilities.shape}"
+        )
+    report = classification_report(
+        y_true.reshape(-1),
+        probabilities.reshape(-1, probabilities.shape[-1]),
+        class_names,
+        top_k=top_k,
+    )
+    right = probabilities.argmax(axis=-1) == y_true
+    report["metrics"].update(
+        test_sequence_accuracy=float(
+            np.mean(right.reshape(len(right), -1).all(axis=1))
+        ),
+        test_steps=int(y_true.size),
+        test_examples=int(len(y_true)),
+    )
+    return report
+
+
 def regression_report(y_true, y_pred):
     """Mean squared and mean absolute error."""
     y_true = np.asarray(y_true, dtype=np.float64).reshape(len(y_true), -1)

@@ -33,11 +33,8 @@ def build_parser():
         action="store_true",
         help="measure accuracy on perturbed MNIST test digits (digit models)",
     )
-    parser.add_argument(
-        "--limit",
-        type=cli.positive_int,
-        default=None,
-        help="robustness on the first N test digits only",
+    cli.add_count(
+        parser, "--limit", "robustness on the first N test digits only"
     )
     return parser
 

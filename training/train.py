@@ -55,14 +55,11 @@ def build_parser():
         description="Train a zoo model; see `zoo-describe` for the models.",
     )
     parser.add_argument("--model", required=True, help="registered name")
-    parser.add_argument(
-        "--data",
-        required=True,
-        help="data spec: mnist, fashion_mnist, idx:DIR, folder:DIR, "
-        "tfds:NAME[:SPLIT], mnist1d, seqmnist, pmnist, adding:T, copy:T",
+    cli.add_data_spec(parser)
+    cli.add_count(parser, "--epochs", "training epochs (default 10)", 10)
+    cli.add_count(
+        parser, "--batch-size", "global batch size (default 128)", 128
     )
-    parser.add_argument("--epochs", type=cli.positive_int, default=10)
-    parser.add_argument("--batch-size", type=cli.positive_int, default=128)
     parser.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
     parser.add_argument(
         "--lr",
@@ -88,30 +85,23 @@ def build_parser():
     parser.add_argument("--augment", action="store_true")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--validation-split", type=cli.fraction, default=0.1)
-    parser.add_argument(
-        "--limit",
-        type=cli.positive_int,
-        default=None,
-        help="use only the first N training examples (smoke runs)",
+    cli.add_count(
+        parser, "--limit", "use only the first N training examples (smoke runs)"
     )
-    parser.add_argument(
+    cli.add_count(
+        parser,
         "--test-limit",
-        type=cli.positive_int,
-        default=None,
-        help="evaluate on only the first N test examples (smoke runs)",
+        "evaluate on only the first N test examples (smoke runs)",
     )
-    parser.add_argument(
-        "--max-steps",
-        type=cli.positive_int,
-        default=None,
-        help="at most N training steps per epoch (smoke runs)",
+    cli.add_count(
+        parser, "--max-steps", "at most N training steps per epoch (smoke runs)"
     )
     parser.add_argument("--jit-compile", action="store_true")
-    parser.add_argument(
+    cli.add_count(
+        parser,
         "--steps-per-execution",
-        type=cli.positive_int,
+        "training steps per compiled call (fewer Python round trips)",
         default=1,
-        help="training steps per compiled call (fewer Python round trips)",
     )
     parser.add_argument(
         "--mixed-precision",
@@ -119,12 +109,11 @@ def build_parser():
         help="train in mixed_bfloat16 (CPUs with AVX512-BF16, TPUs, GPUs)",
     )
     parser.add_argument("--strategy", choices=STRATEGIES, default="default")
-    parser.add_argument(
+    cli.add_count(
+        parser,
         "--logical-cpus",
-        type=cli.positive_int,
-        default=None,
-        help="split the CPU into N logical devices (to try --strategy "
-        "mirrored on one machine)",
+        "split the CPU into N logical devices (to try --strategy mirrored "
+        "on one machine)",
     )
     parser.add_argument(
         "--compare-optimizers",
@@ -260,6 +249,15 @@ def build_model(args, info):
             f"model {args.model} predicts {outputs} classes but --data "
             f"{args.data} has {info['num_classes']}."
         )
+    from training import evaluate
+
+    evaluate.check_outputs(
+        model,
+        info,
+        args.data,
+        f"model {args.model}",
+        "pick a model whose outputs have that shape.",
+    )
     return model
 
 
@@ -388,14 +386,19 @@ def fit(model, bundle, args, out, name, settings):
 """## Evaluate"""
 
 
-def evaluation_split(bundle):
-    """The split the card's metrics come from: test, else validation."""
-    if bundle.test is not None:
-        return "test", bundle.test
-    return "val", bundle.val
+def no_test_split_note(spec):
+    """What the log and the card say when the data has no test split."""
+    return (
+        f"no test split in --data {spec}: test metrics skipped (the "
+        "validation split chose the best epoch, so its scores would not "
+        "be a fair test; see history.csv for them)"
+    )
 
 
 def evaluate_and_report(args, argv, bundle, out, name, history, wall_time):
+    """Measures the saved best model on the test split and writes the plots
+    and the model card; a data set without a test split gets a card that
+    says so instead of test metrics."""
     import zoo
     from training import cards
     from training import evaluate
@@ -403,8 +406,12 @@ def evaluate_and_report(args, argv, bundle, out, name, history, wall_time):
 
     model = evaluate.load(out / f"{name}.keras")
     info = bundle.info
-    split, dataset = evaluation_split(bundle)
-    report = evaluate.evaluate_split(model, dataset, info)
+    if bundle.test is None:
+        split, report = None, {"metrics": {}}
+        print(f"zoo-train: {no_test_split_note(args.data)}")
+    else:
+        split = "test"
+        report = evaluate.evaluate_split(model, bundle.test, info)
     plots.training_curves(history, out / f"{name}_curves.png", title=name)
     card = evaluate.base_card(
         model, name, info, zoo.model_info(args.model)["description"]
@@ -442,6 +449,8 @@ def evaluate_and_report(args, argv, bundle, out, name, history, wall_time):
             "num_test": info.get("num_test"),
         }
     )
+    if split is None:
+        card["metrics_note"] = no_test_split_note(args.data)
     if "per_class" in report:
         card["per_class"] = report["per_class"]
         plots.confusion_matrix(
@@ -604,7 +613,7 @@ def main(argv=None):
         for k, v in card["metrics"].items()
         if isinstance(v, float)
     )
-    print(f"zoo-train: {name}: {metrics}")
+    print(f"zoo-train: {name}: {metrics or 'no test split, no test metrics'}")
     print(f"zoo-train: wrote {out / (name + '.keras')} and its model card")
     return 0
 

@@ -93,3 +93,13 @@ def assert_one_line_error(code, stderr, prog, *words):
     assert lines[0].startswith(f"{prog}: error: "), lines[0]
     for word in words:
         assert word.lower() in lines[0].lower(), (word, lines[0])
+
+
+def per_step_model(steps, num_classes=10):
+    """A tiny causal conv net with a softmax at every step (copy:T)."""
+    import keras
+
+    inputs = keras.Input((steps, 1))
+    x = keras.layers.Conv1D(8, 3, padding="causal", activation="relu")(inputs)
+    outputs = keras.layers.Dense(num_classes, activation="softmax")(x)
+    return keras.Model(inputs, outputs)

@@ -13,6 +13,7 @@ import pytest
 import zoo
 from tests.training.cli_utils import assert_one_line_error
 from tests.training.cli_utils import data_dir_or_skip
+from tests.training.cli_utils import per_step_model
 from tests.training.cli_utils import run_in_process
 from tests.training.cli_utils import run_subprocess
 from training import evaluate
@@ -304,3 +305,156 @@ def test_broken_model_file_in_a_real_process(digit_model, tmp_path):
     assert_one_line_error(
         result.returncode, result.stderr, "zoo-eval", "MysteryConv"
     )
+
+
+# zoo-eval: a missing or broken model creates no --out folder.
+
+
+def _missing(folder):
+    return folder / "nowhere.keras"
+
+
+def _not_a_zip(folder):
+    path = folder / "text.keras"
+    path.write_text("this is not a model")
+    return path
+
+
+@pytest.mark.parametrize(
+    "make_file, words",
+    [
+        (_missing, ["nowhere.keras", "not found"]),
+        (_not_a_zip, ["text.keras", "not a valid .keras"]),
+    ],
+)
+def test_eval_of_a_broken_model_leaves_no_out_folder(
+    tmp_path, capsys, make_file, words
+):
+    out = tmp_path / "deep" / "eval"
+    argv = [str(make_file(tmp_path)), "--data", "adding:20", "--out", str(out)]
+    code, _, stderr = run_in_process("zoo-eval", evaluate.main, argv, capsys)
+    assert_one_line_error(code, stderr, "zoo-eval", *words)
+    assert not (tmp_path / "deep").exists()
+
+
+def test_eval_with_a_wrong_data_spec_leaves_no_out_folder(tmp_path, capsys):
+    model = keras.Sequential(
+        [keras.Input((20, 2)), keras.layers.Flatten(), keras.layers.Dense(1)]
+    )
+    path = tmp_path / "adding.keras"
+    model.save(path)
+    out = tmp_path / "eval"
+    argv = [str(path), "--data", "adding:30", "--out", str(out)]
+    code, _, stderr = run_in_process("zoo-eval", evaluate.main, argv, capsys)
+    assert_one_line_error(code, stderr, "zoo-eval", "(20, 2)", "(30, 2)")
+    assert not out.exists()
+
+
+# zoo-export: --out only ever holds an export that passed parity.
+
+
+def _off_by(delta, predict):
+    def shifted(path, inputs):
+        return predict(path, inputs) + delta
+
+    return shifted
+
+
+@pytest.mark.parametrize("previous", [None, b"an older, checked export"])
+def test_export_that_fails_parity_never_reaches_out(
+    digit_model, tmp_path, capsys, monkeypatch, previous
+):
+    # A converter bug, simulated: the TFLite file answers 2e-3 off.
+    monkeypatch.setattr(
+        export, "tflite_predict", _off_by(2e-3, export.tflite_predict)
+    )
+    out = tmp_path / "digits.tflite"
+    if previous is not None:
+        out.write_bytes(previous)
+    argv = [str(digit_model), "--format", "tflite", "--out", str(out)]
+    argv += ["--data", "mnist", "--samples", "8"]
+    code, stdout, stderr = run_in_process(
+        "zoo-export", export.main, argv, capsys
+    )
+
+    assert code == 1, stderr
+    assert "Traceback" not in stderr
+    measured = float(stderr.split("| = ")[1].split()[0])
+    assert measured == pytest.approx(2e-3, rel=1e-2)
+    assert "check failed" in stderr and "wrote" not in stdout
+    if previous is None:
+        assert not out.exists()
+    else:
+        assert out.read_bytes() == previous
+    rejected = tmp_path / "digits.tflite.rejected"
+    assert str(rejected) in stderr
+    assert rejected.read_bytes()[4:8] == b"TFL3"  # a complete flatbuffer
+    names = {p.name for p in tmp_path.iterdir()}
+    assert names == {"digits.tflite.rejected"} | (
+        {"digits.tflite"} if previous else set()
+    )
+
+
+def test_export_that_passes_replaces_out_and_leaves_no_temporary(
+    digit_model, tmp_path, capsys, monkeypatch
+):
+    out = tmp_path / "digits.tflite"
+    out.write_bytes(b"stale")
+    argv = [str(digit_model), "--format", "tflite", "--out", str(out)]
+    argv += ["--data", "mnist", "--samples", "8"]
+    code, stdout, stderr = run_in_process(
+        "zoo-export", export.main, argv, capsys
+    )
+    assert code == 0, stderr
+    assert out.read_bytes()[4:8] == b"TFL3"
+    assert f"({out.stat().st_size:,} bytes" in stdout
+    assert [p.name for p in tmp_path.iterdir()] == ["digits.tflite"]
+
+
+def test_export_help_explains_the_rejected_file():
+    text = export.build_parser().format_help()
+    assert "<out>.rejected" in text.replace("\n", " ")
+    assert "<out>.rejected" in export.__doc__
+
+
+# copy:T has one class per step.
+
+
+def test_eval_scores_every_step_of_copy(tmp_path, capsys):
+    keras.utils.set_random_seed(5)
+    model = per_step_model(40)
+    path = tmp_path / "copy.keras"
+    model.save(path)
+    argv = [str(path), "--data", "copy:20", "--limit", "30"]
+    argv += ["--out", str(tmp_path / "eval")]
+    code, _, stderr = run_in_process("zoo-eval", evaluate.main, argv, capsys)
+
+    assert code == 0, stderr
+    report = json.loads((tmp_path / "eval" / "metrics.json").read_text())
+    x, y = load_arrays("copy:20", "test", limit=30)
+    predicted = model.predict(x.astype("float32"), verbose=0).argmax(-1)
+    matrix = np.zeros((10, 10), dtype=int)
+    np.add.at(matrix, (y.reshape(-1), predicted.reshape(-1)), 1)
+    assert report["confusion_matrix"] == matrix.tolist()
+    assert report["metrics"]["test_accuracy"] == pytest.approx(
+        np.mean(predicted == y)
+    )
+    assert report["metrics"]["test_examples"] == 30
+
+
+def test_eval_of_a_last_step_model_on_copy_is_refused(tmp_path, capsys):
+    model = keras.Sequential(
+        [
+            keras.Input((40, 1)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+    path = tmp_path / "last.keras"
+    model.save(path)
+    argv = [str(path), "--data", "copy:20", "--out", str(tmp_path / "eval")]
+    code, _, stderr = run_in_process("zoo-eval", evaluate.main, argv, capsys)
+    assert_one_line_error(
+        code, stderr, "zoo-eval", "(None, 40, 10)", "one class per step"
+    )
+    assert not (tmp_path / "eval").exists()

@@ -94,10 +94,12 @@ PRESETS = {
             "widths": (32, 64),
             "convs_per_block": 2,
             "batch_norm": True,
-            "dropout_rate": 0.25,
+            # Light dropout: the flips and crops of `--augment` regularise
+            # too; 0.25 / 0.5 learned ~3x slower in a 3-epoch trial.
+            "dropout_rate": 0.1,
             "head": "flatten",
             "dense_units": (128,),
-            "head_dropout_rate": 0.5,
+            "head_dropout_rate": 0.3,
         },
         "params": 468_394,
     },

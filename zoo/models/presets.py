@@ -25,9 +25,19 @@ FASHION_CLASSES = (
     "Bag",
     "Ankle boot",
 )
-# Bai et al. initialise conv weights from N(0, 0.01); a config dict keeps
-# the preset plain data and is what `keras.initializers.get` accepts.
-TCN_INIT = {"class_name": "RandomNormal", "config": {"stddev": 0.01}}
+# The initialisation Bai et al.'s TCNs actually train with. Their code
+# draws conv weights from N(0, 0.01), but only after `weight_norm` has
+# split each weight into g * v / |v|; the forward pass recomputes the
+# weight from g and v, so the N(0, 0.01) draw is lost and the convs keep
+# PyTorch's default U(+-1/sqrt(fan_in)), i.e. variance 1 / (3 fan_in).
+# Measured on the adding problem (T=600, Adam 2e-3, batch 32): with a real
+# N(0, 0.01) init the test MSE was still 0.15 (the mean) after 5,000
+# steps; with this one it left the plateau after ~2,000 steps and reached
+# 1.5e-4 by step 5,000. A config dict keeps the preset plain data.
+TCN_INIT = {
+    "class_name": "VarianceScaling",
+    "config": {"scale": 1 / 3, "mode": "fan_in", "distribution": "uniform"},
+}
 TCN_DILATIONS = (1, 2, 4, 8, 16, 32, 64, 128)
 
 MNIST = {

@@ -5,6 +5,11 @@ no custom objects), has the input shape, class list and parameter count
 its card states, and, where the data is available, scores on a fixed
 1,000-example slice of the test split within 1.5 points of the card's
 full-test-set accuracy (regressors: the card's test MSE within 5 %).
+
+The slice takes every n-th test example rather than the first 1,000, so
+that it samples the whole test set: the first 1,000 Fashion-MNIST test
+images are easier than the rest (fashion_cnn: 94.6 % on them, 92.9 % on
+all 10,000).
 """
 
 import json
@@ -81,12 +86,10 @@ def test_shipped_model_reproduces_its_test_metric(card_path, request):
     from training import data as data_lib
 
     x, y = data_lib.load_arrays(
-        spec,
-        "test",
-        limit=SLICE,
-        seed=seed,
-        validation_split=validation_split,
+        spec, "test", seed=seed, validation_split=validation_split
     )
+    every = max(1, len(x) // SLICE)
+    x, y = x[::every][:SLICE], y[::every][:SLICE]
     model = zoo.load_pretrained(card_path.stem, models_dir=SAVED)
     predictions = model.predict(x, batch_size=250, verbose=0)
     metrics = card["metrics"]

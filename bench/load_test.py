@@ -523,7 +523,8 @@ def report(session, sizes, records, server, wall_s, results_dir=None):
     done = sum(1 for r in records if r[1] is not None)
     meta = {
         **common.machine_info(),
-        "title": "Load test: the app under concurrent clients",
+        "title": "Load test: the app under concurrent "
+        f"{sizes['client']} clients",
         "quick": sizes.get("quick", False),
         "client": sizes["client"],
         "clients": sizes["clients"],

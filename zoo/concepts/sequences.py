@@ -137,6 +137,7 @@ def write(guide):
         ns["stream_error"],
         tolerance=1e-4,
     )
+    _streaming_table(guide)
 
 
 def _bench_table(guide):
@@ -169,6 +170,65 @@ def _bench_table(guide):
     )
     if meta.get("notes"):
         guide.text(f"Benchmark notes: {meta['notes']}")
+    race = meta.get("race") or []
+    if race:
+        budget = meta.get("sizes", {}).get("race_budget_s", "?")
+        guide.text(
+            "The same run also races the models on the adding problem: each "
+            "trains on the same stream of fresh batches, in turns, until its "
+            f"test MSE drops below 0.01 or it has trained for {budget} s "
+            "(predicting the mean scores about 0.167)."
+        )
+        guide.table(
+            ("model", "params", "result", "best test MSE", "train steps"),
+            [
+                [
+                    row["model"],
+                    f"{row['params']:,}",
+                    row["result"],
+                    _bench_cell(row["best_mse"]),
+                    f"{row['train_steps']:,}",
+                ]
+                for row in race
+            ],
+        )
+
+
+def _streaming_table(guide):
+    rows = []
+    for path in sorted(BENCH_DIR.glob("streaming_*.json")):
+        results = json.loads(path.read_text())
+        if results.get("meta", {}).get("quick"):
+            continue
+        backend = results.get("meta", {}).get("backend", path.stem)
+        for row in results.get("rows", []):
+            rows.append(
+                [
+                    backend,
+                    f"{row['method']} ({row.get('compiler', '?')})",
+                    str(row["sequence_so_far"]),
+                    _bench_cell(row["ms_per_new_sample"]),
+                    _bench_cell(row.get("step_speedup") or "—"),
+                ]
+            )
+    if not rows:
+        guide.text(
+            "Run `python -m bench.streaming` to time `TCN.step` against "
+            "recomputing the window for every new sample; this guide then "
+            "shows the result here."
+        )
+        return
+    guide.text(
+        "Measured by `python -m bench.streaming` (`bench/results/"
+        "streaming_*.json`): milliseconds per new sample for the 784-step "
+        "sequential-MNIST TCN, streaming with `TCN.step` vs calling the "
+        "layer on the whole sequence so far (`speedup` = recompute / "
+        "step)."
+    )
+    guide.table(
+        ("backend", "method", "sequence so far", "ms / new sample", "speedup"),
+        rows,
+    )
 
 
 def _bench_cell(value):

@@ -609,7 +609,7 @@ def main(argv=None):
     )
     resume.finish(out, settings)
     metrics = ", ".join(
-        f"{k}={v:.4f}"
+        f"{k}={v:.4g}"
         for k, v in card["metrics"].items()
         if isinstance(v, float)
     )

@@ -2,11 +2,13 @@
 
 The other app tests use tiny freshly trained models; these run the same
 handlers (`predict_file`, the one behind `/predict`) on `saved_models/`,
-with real test images rendered as the uploads people make.
+with real test images rendered as the uploads people make, and the
+Sequence tab's pixel-by-pixel streaming on the shipped seq-MNIST TCN.
 """
 
 import pathlib
 
+import numpy as np
 import pytest
 
 from apps import classifier
@@ -51,3 +53,21 @@ def test_shipped_image_models_read_uploads(
     for name in names:
         accuracy = _accuracy(shipped.get(name), uploads, y[:UPLOADS])
         assert accuracy >= minimum, (name, accuracy)
+
+
+def test_shipped_sequence_model_streams_test_digits(shipped, datasets_dir):
+    from apps.sequence import Streamer
+    from tests.apps.conftest import load_split
+
+    if "seqmnist_tcn" not in shipped.entries:
+        pytest.skip(f"seqmnist_tcn is not shipped in {SAVED}")
+    model = shipped.get("seqmnist_tcn").model
+    streamer = Streamer(model)
+    digits, labels = load_split("mnist", "test", 10)
+    sequences = digits.reshape(-1, 784, 1).astype("float32")
+    streamed = np.stack([streamer.run(s)[-1] for s in sequences])
+    # Streaming one pixel at a time ends where the full call does.
+    np.testing.assert_allclose(
+        streamed, model.predict_on_batch(sequences), atol=1e-4
+    )
+    assert np.sum(np.argmax(streamed, -1) == labels) >= 9

@@ -111,7 +111,8 @@ def _batch_shape(shape):
 def check_outputs(model, info, spec, subject, fix):
     """Refuses a model whose output shape does not fit the data's targets.
 
-    A classifier needs `(*target_shape, num_classes)`: `(num_classes,)` for
+    A classifier with another number of classes is named as such. A
+    classifier needs `(*target_shape, num_classes)`: `(num_classes,)` for
     one label per example, `(steps, num_classes)` for one label per step
     (copy:T). A regressor needs `target_shape`.
 
@@ -132,6 +133,11 @@ def check_outputs(model, info, spec, subject, fix):
     got = tuple(model.output_shape[1:])
     if got == expected:
         return
+    if info["task"] == "classification" and got[-1] != expected[-1]:
+        raise UsageError(
+            f"{subject} predicts {got[-1]} classes but --data {spec} has "
+            f"{expected[-1]}; {fix}"
+        )
     per_step = ""
     if info["task"] == "classification" and target and len(got) == 1:
         per_step = (
@@ -152,13 +158,6 @@ def check_compatible(model, info, spec):
         raise UsageError(
             f"the model takes inputs of shape {expected} but --data {spec} "
             f"gives {got}; pass the data spec the model was trained on."
-        )
-    outputs = model.output_shape[-1]
-    if info["task"] == "classification" and outputs != info["num_classes"]:
-        raise UsageError(
-            f"the model has {outputs} outputs but --data {spec} has "
-            f"{info['num_classes']} classes; pass the data spec the model "
-            "was trained on."
         )
     check_outputs(
         model,

@@ -13,8 +13,10 @@ import zoo
 from tests.training.cli_utils import assert_one_line_error
 from tests.training.cli_utils import per_step_model
 from tests.training.cli_utils import run_in_process
+from training import evaluate
 from training import train
 from training.data import load_arrays
+from training.io_utils import UsageError
 
 # folder:DIR without a test split.
 
@@ -99,3 +101,26 @@ def test_copy_task_trains_a_per_step_model(tmp_path, capsys, monkeypatch):
         np.mean((predicted == y).all(axis=1))
     )
     assert sum(row["support"] for row in card["per_class"]) == 24 * 40
+
+
+# A classifier with another number of classes than the data.
+
+FIVE_CLASSES = {
+    "task": "classification",
+    "num_classes": 5,
+    "input_shape": (28, 28, 1),
+}
+
+
+def test_train_names_a_class_count_mismatch():
+    args = train.build_parser().parse_args(
+        ["--model", "mnist_seed_cnn", "--data", "five"]
+    )
+    with pytest.raises(UsageError, match="predicts 10 classes but --data five"):
+        train.build_model(args, FIVE_CLASSES)
+
+
+def test_eval_names_a_class_count_mismatch():
+    model = zoo.create_model("mnist_seed_cnn")
+    with pytest.raises(UsageError, match="predicts 10 classes but --data five"):
+        evaluate.check_compatible(model, FIVE_CLASSES, "five")

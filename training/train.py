@@ -44,6 +44,9 @@ DEFAULT_LR = {
     "adamw": 1e-3,
 }
 STRATEGIES = ("default", "mirrored", "multiworker")
+# The names of `training.augment.POLICIES`, listed here so that parsing
+# the command line does not import TensorFlow (a test keeps them equal).
+AUGMENT_POLICIES = ("clothing", "clothing_light", "digits", "digits_light")
 # Flags that change nothing in the trained model: a run may be resumed
 # with different values.
 NOT_SETTINGS = ("verbose", "out")
@@ -82,7 +85,16 @@ def build_parser():
         help="linear learning-rate warm-up before the cosine decay",
     )
     parser.add_argument("--clipnorm", type=cli.positive_float, default=None)
-    parser.add_argument("--augment", action="store_true")
+    parser.add_argument(
+        "--augment",
+        nargs="?",
+        const=True,
+        default=False,
+        choices=sorted(AUGMENT_POLICIES),
+        metavar="POLICY",
+        help="augment the training split with the data set's policy, or "
+        f"with POLICY, one of: {', '.join(sorted(AUGMENT_POLICIES))}",
+    )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--validation-split", type=cli.fraction, default=0.1)
     cli.add_count(

@@ -1,6 +1,8 @@
 """Augmentation transforms against numpy references, and the determinism
 of `perturb_digits`."""
 
+import functools
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -119,20 +121,25 @@ def test_bad_image_rank_raises():
         augment.perturb_digits(np.zeros((28, 28)), 0)
 
 
-def test_clothing_is_flip_plus_whole_pixel_crop():
+@pytest.mark.parametrize(
+    "transform, shift",
+    [
+        (functools.partial(augment.augment_clothing, max_shift=2), 2),
+        (augment.POLICIES["clothing_light"], augment.CLOTHING_MAX_SHIFT_LIGHT),
+    ],
+)
+def test_clothing_is_flip_plus_whole_pixel_crop(transform, shift):
     rng = np.random.default_rng(1)
     images = np.zeros((8, 12, 12, 1), np.float32)
     images[:, 3:9, 3:9] = rng.integers(1, 256, (8, 6, 6, 1))
-    out = augment.augment_clothing(
-        tf.constant(images), tf.constant([5, 6]), max_shift=2
-    ).numpy()
+    out = transform(tf.constant(images), tf.constant([5, 6])).numpy()
     assert out.shape == images.shape
 
     def candidates(image):
         for flipped in (image, image[:, ::-1]):
-            padded = np.pad(flipped, [(2, 2), (2, 2), (0, 0)])
-            for top in range(5):
-                for left in range(5):
+            padded = np.pad(flipped, [(shift, shift), (shift, shift), (0, 0)])
+            for top in range(2 * shift + 1):
+                for left in range(2 * shift + 1):
                     yield padded[top : top + 12, left : left + 12]
 
     for image, result in zip(images, out):
@@ -147,3 +154,24 @@ def test_augment_digits_same_seed_same_batch():
     other = augment.augment_digits(images, tf.constant([1, 3]))
     np.testing.assert_array_equal(first.numpy(), again.numpy())
     assert not np.array_equal(first.numpy(), other.numpy())
+
+
+def test_light_digit_ranges_lie_inside_the_full_ranges():
+    for name, light in augment.DIGIT_AUGMENTATION_LIGHT.items():
+        if light is None:
+            continue
+        low, high = augment.DIGIT_AUGMENTATION[name]
+        assert low <= light[0] <= light[1] <= high, name
+    assert augment.CLOTHING_MAX_SHIFT_LIGHT < augment.CLOTHING_MAX_SHIFT
+
+
+def test_digits_light_policy_uses_the_light_ranges():
+    images = tf.constant(random_digits(4)[..., None], tf.float32)
+    seed = tf.constant([1, 2])
+    light = augment.POLICIES["digits_light"](images, seed)
+    expected = augment.augment_digits(
+        images, seed, **augment.DIGIT_AUGMENTATION_LIGHT
+    )
+    np.testing.assert_array_equal(light.numpy(), expected.numpy())
+    full = augment.POLICIES["digits"](images, seed)
+    assert not np.array_equal(light.numpy(), full.numpy())

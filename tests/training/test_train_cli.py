@@ -281,6 +281,10 @@ def test_malformed_tf_config_is_a_usage_error(tmp_path, monkeypatch):
             ["--augment"],
         ),
         (
+            ["--model", "mnist_seed_cnn", "--data", "mnist", "--augment", "x"],
+            ["'x'", "digits_light"],
+        ),
+        (
             ["--model", "mnist_seed_cnn", "--data", "mnist", "--epochs", "0"],
             ["--epochs"],
         ),
@@ -492,3 +496,24 @@ def test_distributed_strategy_needs_tensorflow(tmp_path, capsys):
     argv += ["--strategy", "mirrored", "--out", str(tmp_path / "o")]
     code, _, stderr = run_in_process("zoo-train", train.main, argv, capsys)
     assert_one_line_error(code, stderr, "zoo-train", "KERAS_BACKEND")
+
+
+def test_augment_policy_names_match_the_policies():
+    from training import augment
+
+    assert train.AUGMENT_POLICIES == tuple(sorted(augment.POLICIES))
+
+
+@pytest.mark.parametrize(
+    "flags, expected",
+    [
+        ([], False),
+        (["--augment"], True),
+        (["--augment", "digits_light"], "digits_light"),
+    ],
+)
+def test_augment_takes_an_optional_policy(flags, expected):
+    args = train.build_parser().parse_args(
+        ["--model", "m", "--data", "d", *flags]
+    )
+    assert args.augment == expected

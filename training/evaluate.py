@@ -56,6 +56,23 @@ def evaluate_split(model, dataset, info, top_k=5):
     return metrics.regression_report(y_true, outputs)
 
 
+def named_for_split(metrics, split):
+    """Renames `test_*` metrics to `val_*` or `train_*` for those splits.
+
+    Example:
+
+    >>> named_for_split({"test_accuracy": 0.9}, "val")
+    {'val_accuracy': 0.9}
+    """
+    prefix = "test_"
+    return {
+        f"{split}_{key[len(prefix) :]}"
+        if key.startswith(prefix)
+        else key: value
+        for key, value in metrics.items()
+    }
+
+
 def base_card(model, name, info, description=""):
     """The card fields that describe the model itself."""
     from training import cards
@@ -197,6 +214,7 @@ def main(argv=None):
         )
     check_compatible(model, bundle.info, args.data)
     report = evaluate_split(model, dataset, bundle.info, args.top_k)
+    report["metrics"] = named_for_split(report["metrics"], args.split)
     lines = [
         f"# {pathlib.Path(args.model).name} on {args.data} ({args.split})",
         "",

@@ -92,6 +92,24 @@ def test_eval_classification_metrics_match_numpy(digit_model, tmp_path, capsys):
     assert len(re.findall(r"^\| \d \| \d", markdown, re.MULTILINE)) == 20
 
 
+@pytest.mark.parametrize("split", ["val", "train"])
+def test_eval_names_metrics_after_the_split(
+    digit_model, tmp_path, capsys, split
+):
+    out = tmp_path / "eval"
+    argv = [str(digit_model), "--data", "mnist", "--split", split]
+    argv += ["--limit", "200", "--out", str(out)]
+    code, stdout, stderr = run_in_process(
+        "zoo-eval", evaluate.main, argv, capsys
+    )
+    assert code == 0, stderr
+    metrics = json.loads((out / "metrics.json").read_text())["metrics"]
+    assert 0.0 <= metrics[f"{split}_accuracy"] <= 1.0
+    assert metrics[f"{split}_examples"] > 0
+    assert not [key for key in metrics if key.startswith("test_")]
+    assert f"| {split}_accuracy |" in stdout
+
+
 def test_eval_regression_reports_mse_and_mae(tmp_path, capsys):
     # Any regressor will do; a small dense one keeps the test fast.
     keras.utils.set_random_seed(3)

@@ -136,6 +136,9 @@ def to_markdown(card):
             "",
             ", ".join(str(c) for c in card["classes"]),
         ]
+    if card.get("notes"):
+        lines += ["", "## Notes", ""]
+        lines += [f"- {note}" for note in card["notes"]]
     lines += [
         "",
         "## Reproduce",

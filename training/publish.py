@@ -7,6 +7,7 @@ Description: Copies a `zoo-train` run's model, card and figures into the
 Usage:
 
     python -m training.publish runs/mnist_cnn/mnist_cnn.keras --robustness
+    python -m training.publish runs/x/x.keras --note "chosen by validation"
 """
 
 import json
@@ -35,6 +36,13 @@ def build_parser():
     )
     cli.add_count(
         parser, "--limit", "robustness on the first N test digits only"
+    )
+    parser.add_argument(
+        "--note",
+        action="append",
+        default=[],
+        help="a sentence for the card's Notes section, such as how the run "
+        "was chosen or what shared the CPU while it trained (repeatable)",
     )
     return parser
 
@@ -66,6 +74,11 @@ def main(argv=None):
         card["robustness_command"] = "python -m training.publish " + (
             shlex.join(sys.argv[1:] if argv is None else argv)
         )
+    notes = [note.strip() for note in args.note]
+    if not all(notes):
+        raise UsageError("--note must not be empty")
+    if notes:
+        card["notes"] = notes
     dest = io_utils.prepare_out_dir(args.dest)
     with io_utils.atomic_path(dest / f"{name}.keras") as tmp:
         shutil.copyfile(source, tmp)

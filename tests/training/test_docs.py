@@ -9,6 +9,7 @@ import pytest
 from tests.conftest import ROOT
 from training import evaluate
 from training import export
+from training import publish
 from training import train
 
 DOC = ROOT / "docs" / "training.md"
@@ -16,6 +17,7 @@ PARSERS = {
     "zoo-train": train.build_parser,
     "zoo-eval": evaluate.build_parser,
     "zoo-export": export.build_parser,
+    "python -m training.publish": publish.build_parser,
 }
 
 
@@ -42,7 +44,7 @@ def test_the_doc_shows_each_tool():
 )
 def test_documented_command_parses(prog, line):
     # argparse exits (status 2) on an unknown flag or a bad value.
-    args = PARSERS[prog]().parse_args(shlex.split(line)[1:])
+    args = PARSERS[prog]().parse_args(shlex.split(line)[len(prog.split()) :])
     for flag in re.findall(r"--[a-z][a-z-]*", line):
         assert getattr(args, flag[2:].replace("-", "_")) is not None, flag
 

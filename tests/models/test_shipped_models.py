@@ -2,14 +2,16 @@
 
 Every shipped `.keras` file loads through `zoo.load_pretrained` (safe mode,
 no custom objects), has the input shape, class list and parameter count
-its card states, and, where the data is available, scores on a fixed
-1,000-example slice of the test split within 1.5 points of the card's
-full-test-set accuracy (regressors: the card's test MSE within 5 %).
+its card states, and, where the data is available, scores on the whole
+test split what its card says: accuracy within 0.1 points, test MSE within
+1 %. The margins only absorb floating-point differences between CPUs.
 
-The slice takes every n-th test example rather than the first 1,000, so
-that it samples the whole test set: the first 1,000 Fashion-MNIST test
-images are easier than the rest (fashion_cnn: 94.6 % on them, 92.9 % on
-all 10,000).
+The whole split, not a 1,000-example slice: a slice is a sample and misses
+by chance. fashion_mobilenet_v1 scores 95.1 % on every 10th Fashion test
+image and 93.38 % on all 10,000 (its card), which failed a 1.5-point check
+on a correct card; the first 1,000 images favour fashion_cnn in the same
+way. Re-measuring every shipped model on its full test split takes about
+25 s on 2 cores.
 """
 
 import json
@@ -24,9 +26,8 @@ import zoo
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SAVED = ROOT / "saved_models"
 CARDS = sorted(SAVED.glob("*.json"))
-SLICE = 1000
-ACCURACY_TOLERANCE = 0.015
-MSE_RELATIVE_TOLERANCE = 0.05
+ACCURACY_TOLERANCE = 0.001
+MSE_RELATIVE_TOLERANCE = 0.01
 # Data specs that read the IDX files of ../shared/datasets.
 IDX_SPECS = ("mnist", "fashion_mnist", "seqmnist", "pmnist")
 
@@ -88,8 +89,7 @@ def test_shipped_model_reproduces_its_test_metric(card_path, request):
     x, y = data_lib.load_arrays(
         spec, "test", seed=seed, validation_split=validation_split
     )
-    every = max(1, len(x) // SLICE)
-    x, y = x[::every][:SLICE], y[::every][:SLICE]
+    assert len(x) == card["metrics"]["test_examples"], "another test split"
     model = zoo.load_pretrained(card_path.stem, models_dir=SAVED)
     predictions = model.predict(x, batch_size=250, verbose=0)
     metrics = card["metrics"]

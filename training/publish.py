@@ -49,6 +49,10 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    # Checked before the model is loaded and measured, which takes minutes.
+    notes = [note.strip() for note in args.note]
+    if not all(notes):
+        raise UsageError("--note must not be empty")
     from training import cards
     from training import io_utils
     from training.evaluate import load
@@ -74,9 +78,6 @@ def main(argv=None):
         card["robustness_command"] = "python -m training.publish " + (
             shlex.join(sys.argv[1:] if argv is None else argv)
         )
-    notes = [note.strip() for note in args.note]
-    if not all(notes):
-        raise UsageError("--note must not be empty")
     if notes:
         card["notes"] = notes
     dest = io_utils.prepare_out_dir(args.dest)

@@ -44,8 +44,9 @@ DEFAULT_LR = {
     "adamw": 1e-3,
 }
 STRATEGIES = ("default", "mirrored", "multiworker")
-# The names of `training.augment.POLICIES`, listed here so that parsing
-# the command line does not import TensorFlow (a test keeps them equal).
+# The sorted names of `training.augment.POLICIES`, listed here so that
+# parsing the command line does not import TensorFlow (a test keeps them
+# equal).
 AUGMENT_POLICIES = ("clothing", "clothing_light", "digits", "digits_light")
 # Flags that change nothing in the trained model: a run may be resumed
 # with different values.
@@ -90,10 +91,10 @@ def build_parser():
         nargs="?",
         const=True,
         default=False,
-        choices=sorted(AUGMENT_POLICIES),
+        choices=AUGMENT_POLICIES,
         metavar="POLICY",
         help="augment the training split with the data set's policy, or "
-        f"with POLICY, one of: {', '.join(sorted(AUGMENT_POLICIES))}",
+        f"with POLICY, one of: {', '.join(AUGMENT_POLICIES)}",
     )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--validation-split", type=cli.fraction, default=0.1)

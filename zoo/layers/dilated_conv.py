@@ -327,6 +327,55 @@ class DilatedConv1D(BaseDilatedConv):
     rank = 1
     allowed_padding = ("valid", "same", "causal", "reflect")
 
+    def step(self, x_t, buffer):
+        """One time step of a causal conv, for streaming inference.
+
+        Args:
+            x_t: tensor `(batch, channels)`, the input at time `t`.
+            buffer: tensor `(batch, (k - 1) * d, channels)`, the last
+                inputs of the conv, oldest first.
+
+        Returns:
+            `(y_t, new_buffer)`. The `k` taps are every `d`-th entry of
+            buffer + new input, so the cost does not depend on how long
+            the sequence has been running.
+        """
+        window = ops.concatenate([buffer, ops.expand_dims(x_t, 1)], axis=1)
+        taps = window[:, :: self.dilation_rate[0], :]
+        # Outside `__call__` keras does not autocast variables, so cast here
+        # to keep mixed-precision policies working.
+        kernel = ops.cast(self.conv_kernel, window.dtype)
+        y = ops.einsum("bkc,kcf->bf", taps, kernel)
+        if self.use_bias:
+            y = y + ops.cast(self.bias, y.dtype)
+        return y, window[:, 1:, :]
+
+    def strided_causal(self, x, dilation, stride):
+        """This conv's weights, causal, computed only where needed.
+
+        Runs over `x` (channels_last) with `dilation` (in steps of `x`,
+        which may itself be a subsampled sequence) and returns the outputs
+        at every `stride`-th step counted back from the last one, skipping
+        the work for the others: inputs that no kept output reads are
+        cropped, and the conv itself is strided.
+        """
+        steps = x.shape[1]
+        span = (self.kernel_size[0] - 1) * dilation
+        first = (steps - 1) % stride
+        if first > span:
+            x = x[:, first - span :, :]
+        elif first < span:
+            x = ops.pad(x, [[0, 0], [span - first, 0], [0, 0]])
+        kernel = ops.cast(self.conv_kernel, x.dtype)
+        if stride == 1 or dilation == 1:
+            y = ops.conv(x, kernel, strides=stride, dilation_rate=dilation)
+        else:
+            # TensorFlow rejects strides > 1 together with dilation > 1.
+            y = ops.conv(x, kernel, dilation_rate=dilation)[:, ::stride, :]
+        if self.use_bias:
+            y = y + ops.cast(self.bias, y.dtype)
+        return y
+
 
 @keras.saving.register_keras_serializable(package="zoo")
 class DilatedConv2D(BaseDilatedConv):

@@ -37,51 +37,6 @@ def apply_mask(x, mask):
     return x * ops.expand_dims(ops.cast(mask, x.dtype), -1)
 
 
-def conv_step(conv, x_t, buffer):
-    """One time step of a causal `DilatedConv1D`.
-
-    `buffer` holds the last `(k - 1) * d` inputs of the conv, oldest first;
-    the `k` taps are every `d`-th entry of buffer + new input, so the cost
-    does not depend on how long the sequence has been running.
-    """
-    window = ops.concatenate([buffer, ops.expand_dims(x_t, 1)], axis=1)
-    taps = window[:, :: conv.dilation_rate[0], :]
-    # Outside `__call__` keras does not autocast variables, so cast here
-    # to keep mixed-precision policies working.
-    kernel = ops.cast(conv.conv_kernel, window.dtype)
-    y = ops.einsum("bkc,kcf->bf", taps, kernel)
-    if conv.use_bias:
-        y = y + ops.cast(conv.bias, y.dtype)
-    return y, window[:, 1:, :]
-
-
-def strided_causal_conv(conv, x, dilation, stride):
-    """A causal `DilatedConv1D` computed only where it is needed.
-
-    Runs `conv`'s weights over `x` with `dilation` (in steps of `x`, which
-    may itself be a subsampled sequence) and returns the outputs at every
-    `stride`-th step counted back from the last one, skipping the work for
-    the others: inputs that no kept output reads are cropped, and the
-    conv itself is strided.
-    """
-    steps = x.shape[1]
-    span = (conv.kernel_size[0] - 1) * dilation
-    first = (steps - 1) % stride
-    if first > span:
-        x = x[:, first - span :, :]
-    elif first < span:
-        x = ops.pad(x, [[0, 0], [span - first, 0], [0, 0]])
-    kernel = ops.cast(conv.conv_kernel, x.dtype)
-    if stride == 1 or dilation == 1:
-        y = ops.conv(x, kernel, strides=stride, dilation_rate=dilation)
-    else:
-        # TensorFlow rejects strides > 1 together with dilation > 1.
-        y = ops.conv(x, kernel, dilation_rate=dilation)[:, ::stride, :]
-    if conv.use_bias:
-        y = y + ops.cast(conv.bias, y.dtype)
-    return y
-
-
 @keras.saving.register_keras_serializable(package="zoo")
 class TCNBlock(keras.layers.Layer):
     """Residual block of a TCN: two dilated causal convs plus a shortcut.
@@ -325,7 +280,7 @@ class TCNBlock(keras.layers.Layer):
         x = inputs
         for conv, norm, dropout in self._branch():
             conv_stride = stride if conv is self.conv2 else 1
-            x = strided_causal_conv(conv, x, dilation, conv_stride)
+            x = conv.strided_causal(x, dilation, conv_stride)
             if norm is not None:
                 # Layer normalization is pointwise in time.
                 x = norm(x)
@@ -387,7 +342,7 @@ class TCNBlock(keras.layers.Layer):
         x = inputs
         new_state = []
         for (conv, norm, _), buffer in zip(self._branch(), state):
-            x, buffer = conv_step(conv, x, buffer)
+            x, buffer = conv.step(x, buffer)
             new_state.append(buffer)
             if norm is not None:
                 # Inference-mode batch and layer norm are pointwise in time,

@@ -6,56 +6,11 @@ and a Markdown file for people, written side by side from the same dict.
 
 import datetime
 import os
-import platform
 import shlex
 import sys
 
 from training import io_utils
-
-
-def hardware():
-    """A one-line description of the machine (CPU model, cores, GPUs)."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    cores = (
-        len(os.sched_getaffinity(0))
-        if hasattr(os, "sched_getaffinity")
-        else os.cpu_count()
-    )
-    gpus = []
-    try:
-        import tensorflow as tf
-
-        gpus = [d.name for d in tf.config.list_physical_devices("GPU")]
-    except ImportError:
-        pass
-    text = f"{cpu}, {cores} cores"
-    if gpus:
-        text += f", {len(gpus)} GPU(s)"
-    return text
-
-
-def versions():
-    import keras
-    import numpy
-
-    found = {
-        "python": platform.python_version(),
-        "keras": keras.__version__,
-        "backend": keras.backend.backend(),
-        "numpy": numpy.__version__,
-    }
-    for module in ("tensorflow", "jax"):
-        if module in sys.modules:
-            found[module] = sys.modules[module].__version__
-    return found
+from training.markdown import markdown_table
 
 
 def command_line(argv=None):
@@ -67,6 +22,37 @@ def command_line(argv=None):
 
 def today():
     return datetime.date.today().isoformat()
+
+
+# The card facts shown in the Markdown page's first table, in order.
+CARD_FIELDS = (
+    "task",
+    "dataset",
+    "input_shape",
+    "params",
+    "flops",
+    "train_time_s",
+    "epochs_run",
+    "hardware",
+    "date",
+)
+
+
+def per_class_table(per_class):
+    """The per-class precision / recall / F1 rows of a report as Markdown."""
+    return markdown_table(
+        ["class", "precision", "recall", "F1", "support"],
+        [
+            [
+                row["class"],
+                f"{row['precision']:.3f}",
+                f"{row['recall']:.3f}",
+                f"{row['f1']:.3f}",
+                row["support"],
+            ]
+            for row in per_class
+        ],
+    )
 
 
 def _format_metric(name, value):
@@ -82,47 +68,34 @@ def to_markdown(card):
     lines = [f"# {card['name']}", ""]
     if card.get("description"):
         lines += [card["description"], ""]
-    lines += ["| field | value |", "|---|---|"]
-    for key in (
-        "task",
-        "dataset",
-        "input_shape",
-        "params",
-        "flops",
-        "train_time_s",
-        "epochs_run",
-        "hardware",
-        "date",
-    ):
+    fields = []
+    for key in CARD_FIELDS:
         if key in card:
             value = card[key]
             if key in ("params", "flops") and isinstance(value, int):
                 value = f"{value:,}"
-            lines.append(f"| {key} | {value} |")
+            fields.append((key, value))
+    lines += [markdown_table(["field", "value"], fields)]
     lines += ["", "## Test metrics (measured once, on the test split)", ""]
     if card.get("metrics_note"):
         lines += [card["metrics_note"][0].upper() + card["metrics_note"][1:]]
     if card.get("metrics") or not card.get("metrics_note"):
-        lines += ["| metric | value |", "|---|---|"]
-    for name, value in card.get("metrics", {}).items():
-        if isinstance(value, (int, float, str)):
-            lines.append(f"| {name} | {_format_metric(name, value)} |")
+        metrics = [
+            (name, _format_metric(name, value))
+            for name, value in card.get("metrics", {}).items()
+            if isinstance(value, (int, float, str))
+        ]
+        lines += [markdown_table(["metric", "value"], metrics)]
     if card.get("per_class"):
         lines += ["", "## Per-class precision / recall / F1", ""]
-        lines += [
-            "| class | precision | recall | F1 | support |",
-            "|---|---|---|---|---|",
-        ]
-        for row in card["per_class"]:
-            lines.append(
-                f"| {row['class']} | {row['precision']:.3f} | "
-                f"{row['recall']:.3f} | {row['f1']:.3f} | {row['support']} |"
-            )
+        lines += [per_class_table(card["per_class"])]
     if card.get("robustness"):
         lines += ["", "## Robustness (perturbed test images)", ""]
-        lines += ["| perturbation | accuracy |", "|---|---|"]
-        for name, value in card["robustness"].items():
-            lines.append(f"| {name} | {100 * value:.2f} % |")
+        robustness = [
+            (name, f"{100 * value:.2f} %")
+            for name, value in card["robustness"].items()
+        ]
+        lines += [markdown_table(["perturbation", "accuracy"], robustness)]
     for key, title in (
         ("curves_png", "Training curves"),
         ("confusion_png", "Confusion matrix"),

@@ -15,8 +15,11 @@ import sys
 
 import numpy as np
 
+from training import cards
 from training import cli
+from training import machine
 from training.io_utils import UsageError
+from training.markdown import markdown_table
 
 
 def load(path):
@@ -75,8 +78,6 @@ def named_for_split(metrics, split):
 
 def base_card(model, name, info, description=""):
     """The card fields that describe the model itself."""
-    from training import cards
-
     card = {
         "name": name,
         "description": description,
@@ -93,8 +94,8 @@ def base_card(model, name, info, description=""):
         print(f"warning: could not count FLOPs: {err}", file=sys.stderr)
     card.update(
         {
-            "hardware": cards.hardware(),
-            "versions": cards.versions(),
+            "hardware": machine.hardware(),
+            "versions": machine.versions(),
             "date": cards.today(),
         }
     )
@@ -218,34 +219,28 @@ def main(argv=None):
     lines = [
         f"# {pathlib.Path(args.model).name} on {args.data} ({args.split})",
         "",
-        "| metric | value |",
-        "|---|---|",
+        markdown_table(
+            ["metric", "value"],
+            [
+                (key, f"{value:.4f}" if isinstance(value, float) else value)
+                for key, value in report["metrics"].items()
+            ],
+        ),
     ]
-    for key, value in report["metrics"].items():
-        shown = f"{value:.4f}" if isinstance(value, float) else str(value)
-        lines.append(f"| {key} | {shown} |")
     if "per_class" in report:
-        lines += [
-            "",
-            "| class | precision | recall | F1 | support |",
-            "|---|---|---|---|---|",
-        ]
-        for row in report["per_class"]:
-            lines.append(
-                f"| {row['class']} | {row['precision']:.3f} | "
-                f"{row['recall']:.3f} | {row['f1']:.3f} | {row['support']} |"
-            )
         names = bundle.info["class_names"]
         matrix = np.asarray(report["confusion_matrix"])
         lines += [
             "",
+            cards.per_class_table(report["per_class"]),
+            "",
             "Confusion matrix (rows: true, columns: predicted)",
             "",
-            "| true \\ pred | " + " | ".join(map(str, names)) + " |",
-            "|---|" + "---|" * len(names),
+            markdown_table(
+                ["true \\ pred", *names],
+                [[name, *row] for name, row in zip(names, matrix)],
+            ),
         ]
-        for name, row in zip(names, matrix):
-            lines.append(f"| {name} | " + " | ".join(map(str, row)) + " |")
     text = "\n".join(lines) + "\n"
     print(text)
     if out is not None:

@@ -8,7 +8,11 @@ Description: Writes two generated sections of README.md: the registered
 
 Usage:
 
-    python -m training.report            # rewrite README.md in place
+    python -m training.report            # rewrite ./README.md in place
+    python -m training.report --readme README.md --models-dir saved_models
+
+The models come from `zoo.registry.default_models_dir()` (`$ZOO_MODELS_DIR`
+or the shipped folder) unless `--models-dir` names another.
 """
 
 import json
@@ -18,9 +22,9 @@ import time
 
 import numpy as np
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-MODELS_MARKERS = ("<!-- models:start -->", "<!-- models:end -->")
-RESULTS_MARKERS = ("<!-- results:start -->", "<!-- results:end -->")
+from training import machine
+from training.markdown import markdown_table
+from training.markdown import replace_section
 
 # The goals set for the shipped models, shown next to what was measured.
 TARGETS = {
@@ -80,29 +84,51 @@ def _max_receptive_field(rows):
     return best
 
 
+MODELS_HEADER = [
+    "model",
+    "input",
+    "outputs",
+    "params",
+    "FLOPs / example",
+    "receptive field",
+    "description",
+]
+RESULTS_HEADER = [
+    "model",
+    "data",
+    "test metric",
+    "target",
+    "params",
+    "FLOPs",
+    "size",
+    "CPU latency (1 image)",
+    "train time",
+]
+
+
 def models_table():
     import zoo
     from zoo import arithmetic
 
-    lines = [
-        "| model | input | outputs | params | FLOPs / example | "
-        "receptive field | description |",
-        "|---|---|---|---|---|---|---|",
-    ]
+    rows = []
     for name in zoo.list_models():
         info = zoo.model_info(name)
         model = zoo.create_model(name)
-        rows = arithmetic.layer_table(model)
-        flops = sum(row["flops"] or 0 for row in rows)
-        rf = _max_receptive_field(rows)
-        outputs = info.get("num_classes") or info.get("num_outputs")
-        shape = "×".join(str(d) for d in model.input_shape[1:])
-        lines.append(
-            f"| `{name}` | {shape} | {outputs} | {model.count_params():,} | "
-            f"{flops / 1e6:,.1f} M | {rf if rf is not None else '—'} | "
-            f"{info.get('description', '')} |"
+        layers = arithmetic.layer_table(model)
+        flops = sum(row["flops"] or 0 for row in layers)
+        rf = _max_receptive_field(layers)
+        rows.append(
+            [
+                f"`{name}`",
+                "×".join(str(d) for d in model.input_shape[1:]),
+                info.get("num_classes") or info.get("num_outputs"),
+                f"{model.count_params():,}",
+                f"{flops / 1e6:,.1f} M",
+                rf if rf is not None else "—",
+                info.get("description", ""),
+            ]
         )
-    return "\n".join(lines)
+    return markdown_table(MODELS_HEADER, rows)
 
 
 def _metric(card):
@@ -135,17 +161,12 @@ def _latency_ms(model, repeats=30):
 
 
 def results_table(models_dir):
-    from training import cards
     from zoo.saving import load_model
 
     card_paths = sorted(pathlib.Path(models_dir).glob("*.json"))
     if not card_paths:
         return "No trained models are shipped yet."
-    lines = [
-        "| model | data | test metric | target | params | FLOPs | size | "
-        "CPU latency (1 image) | train time |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
+    rows = []
     shipped = {}
     for path in card_paths:
         card = json.loads(path.read_text())
@@ -157,46 +178,54 @@ def results_table(models_dir):
         goal = _goal(metric, value, TARGETS.get(card["name"])) or "baseline"
         latency = _latency_ms(load_model(model_file))
         minutes = card.get("train_time_s", 0) / 60
-        lines.append(
-            f"| [`{card['name']}`](saved_models/{card['name']}.md) | "
-            f"{card.get('dataset', '')} | {metric}: {_format(metric, value)} | "
-            f"{goal} | {card.get('params', 0):,} | "
-            f"{card.get('flops', 0) / 1e6:,.1f} M | "
-            f"{model_file.stat().st_size / 1e6:.2f} MB | {latency:.1f} ms | "
-            f"{minutes:.0f} min |"
+        rows.append(
+            [
+                f"[`{card['name']}`](saved_models/{card['name']}.md)",
+                card.get("dataset", ""),
+                f"{metric}: {_format(metric, value)}",
+                goal,
+                f"{card.get('params', 0):,}",
+                f"{card.get('flops', 0) / 1e6:,.1f} M",
+                f"{model_file.stat().st_size / 1e6:.2f} MB",
+                f"{latency:.1f} ms",
+                f"{minutes:.0f} min",
+            ]
         )
+    lines = [markdown_table(RESULTS_HEADER, rows)]
     best = best_model_lines(shipped)
     if best:
         lines += ["", *best]
     lines += [
         "",
         f"Latency: median of 30 `predict_on_batch` calls on one image, "
-        f"measured by `python -m training.report` on {cards.hardware()}. "
+        f"measured by `python -m training.report` on {machine.hardware()}. "
         "Each model card holds the exact training command.",
     ]
     return "\n".join(lines)
-
-
-def replace_section(text, markers, body):
-    start, end = markers
-    if start not in text or end not in text:
-        raise ValueError(f"README.md lacks the markers {start} ... {end}")
-    head, rest = text.split(start, 1)
-    _, tail = rest.split(end, 1)
-    return f"{head}{start}\n{body}\n{end}{tail}"
 
 
 def main(argv=None):
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m training.report")
-    parser.add_argument("--readme", default=str(ROOT / "README.md"))
-    parser.add_argument("--models-dir", default=str(ROOT / "saved_models"))
+    # The README of the checkout the command runs in, like every other
+    # path the tools take; it must hold the sections' markers.
+    parser.add_argument("--readme", default="README.md")
+    parser.add_argument(
+        "--models-dir",
+        default=None,
+        help="folder of shipped models (default: zoo's models folder)",
+    )
     args = parser.parse_args(argv)
     readme = pathlib.Path(args.readme)
+    models_dir = args.models_dir
+    if models_dir is None:
+        from zoo.registry import default_models_dir
+
+        models_dir = default_models_dir()
     text = readme.read_text(encoding="utf-8")
-    new = replace_section(text, MODELS_MARKERS, models_table())
-    new = replace_section(new, RESULTS_MARKERS, results_table(args.models_dir))
+    new = replace_section(text, "models", models_table())
+    new = replace_section(new, "results", results_table(models_dir))
     readme.write_text(new, encoding="utf-8")
     print(f"updated {readme}")
     return 0

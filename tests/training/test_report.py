@@ -63,11 +63,22 @@ def test_empty_models_folder(tmp_path):
     )
 
 
-def test_replace_section_keeps_the_rest_and_needs_its_markers():
-    markers = ("<!-- a -->", "<!-- b -->")
-    text = "head\n<!-- a -->\nold\n<!-- b -->\ntail\n"
-    assert report.replace_section(text, markers, "new") == (
-        "head\n<!-- a -->\nnew\n<!-- b -->\ntail\n"
+def test_main_rewrites_both_sections_of_the_readme(tmp_path):
+    ship(tmp_path, "mine", "mnist", {"test_accuracy": 0.5})
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        "# zoo\n<!-- models:start -->\nstale\n<!-- models:end -->\n"
+        "between\n<!-- results:start -->\nstale\n<!-- results:end -->\n"
     )
-    with pytest.raises(ValueError, match="lacks the markers"):
-        report.replace_section("no markers", markers, "new")
+    assert report.main(["--readme", str(readme), "--models-dir", str(tmp_path)]) == 0
+    text = readme.read_text()
+    assert "stale" not in text and "between" in text
+    assert "| `mnist_seed_cnn` |" in text
+    assert "[`mine`](saved_models/mine.md)" in text
+
+
+def test_main_needs_the_markers(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("no markers\n")
+    with pytest.raises(ValueError, match="models:start"):
+        report.main(["--readme", str(readme), "--models-dir", str(tmp_path)])

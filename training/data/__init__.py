@@ -9,6 +9,8 @@ local data sets are searched, and `training.augment.perturb_digits` for
 robustness perturbations.
 """
 
+from training.data.classes import DIGIT_NAMES
+from training.data.classes import FASHION_NAMES
 from training.data.errors import DataError
 from training.data.locations import locate
 from training.data.pipeline import DatasetBundle
@@ -19,6 +21,8 @@ from training.data.sources import parse_spec
 from training.data.sources import pmnist_permutation
 
 __all__ = [
+    "DIGIT_NAMES",
+    "FASHION_NAMES",
     "SPEC_FORMS",
     "DataError",
     "DatasetBundle",

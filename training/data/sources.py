@@ -16,6 +16,9 @@ from training.data import idx
 from training.data import locations
 from training.data import synthetic
 from training.data.arrays import Source
+from training.data.classes import COPY_NAMES
+from training.data.classes import DIGIT_NAMES
+from training.data.classes import FASHION_NAMES
 from training.data.errors import DataError
 
 SPEC_FORMS = (
@@ -30,20 +33,6 @@ SPEC_FORMS = (
     "adding:T",
     "copy:T",
 )
-DIGIT_NAMES = [str(i) for i in range(10)]
-FASHION_NAMES = [
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-]
-COPY_NAMES = ["blank", *DIGIT_NAMES[1:9], "delimiter"]
 # Fixed generation seeds: the synthetic test sets are the same for every
 # training run, whatever its --seed.
 SYNTHETIC_SEEDS = {"train": 2018, "test": 2019}

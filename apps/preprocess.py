@@ -1,27 +1,27 @@
 """Turn drawings and uploaded pictures into the 28x28 inputs the models see.
 
-MNIST digits were made by fitting each digit's bounding box into 20x20
-pixels (keeping the aspect ratio, anti-aliased) and centring the result by
-its centre of mass in a 28x28 frame; Fashion-MNIST items were trimmed and
-resized so the longest side spans the frame. Doing the same to a person's
-drawing is what makes a model trained on those sets work on it.
+This module reads what the app receives (files, Sketchpad values) as ink
+images; the MNIST and Fashion-MNIST recipes that turn ink into model inputs
+live below the app, in `zoo.preprocessing`, and are re-exported here with
+their errors as `InputError`.
 
 All functions take and return numpy arrays with *ink high*: background 0,
 strokes up to 255, as in the data sets.
 """
 
+import functools
 import io
 
 import numpy as np
 from PIL import Image
 from PIL import ImageOps
 from PIL import UnidentifiedImageError
-from scipy import ndimage
+
+from zoo import preprocessing
 
 MAX_PIXELS = (
     40_000_000  # refuse decompression bombs long before memory runs out
 )
-INK_THRESHOLD = 0.1  # fraction of the strongest stroke that counts as ink
 
 
 class InputError(ValueError):
@@ -153,68 +153,21 @@ def load_image(data):
     return _to_uint8_gray(np.asarray(image))
 
 
-def _bounding_box(ink, threshold):
-    rows = np.flatnonzero((ink > threshold).any(axis=1))
-    cols = np.flatnonzero((ink > threshold).any(axis=0))
-    if rows.size == 0:
-        return None
-    return rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+def _as_input_error(function):
+    """Wraps a `zoo.preprocessing` recipe so that its `ValueError` (no ink,
+    too faint) reaches the user as an `InputError`."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except InputError:
+            raise
+        except ValueError as err:
+            raise InputError(str(err)) from None
+
+    return wrapper
 
 
-def _resize(ink, height, width):
-    image = Image.fromarray(np.clip(ink, 0, 255).astype("float32"), mode="F")
-    image = image.resize((width, height), Image.Resampling.LANCZOS)
-    return np.clip(np.asarray(image), 0, 255)
-
-
-def mnist_style(ink, box=20, size=28):
-    """Crops the ink, fits it into `box`x`box` keeping the aspect ratio and
-    centres it by its centre of mass in a `size`x`size` frame (MNIST's
-    recipe).
-
-    Raises:
-        InputError: when there is no ink to centre.
-    """
-    ink = np.asarray(ink, dtype="float32")
-    peak = float(ink.max()) if ink.size else 0.0
-    bbox = _bounding_box(ink, INK_THRESHOLD * peak) if peak > 0 else None
-    if bbox is None:
-        raise InputError("The canvas is empty: draw a digit first.")
-    top, bottom, left, right = bbox
-    crop = ink[top:bottom, left:right] * (255.0 / peak)
-    h, w = crop.shape
-    scale = box / max(h, w)
-    new_h, new_w = max(1, round(h * scale)), max(1, round(w * scale))
-    fitted = _resize(crop, new_h, new_w)
-    frame = np.zeros((size, size), dtype="float32")
-    if fitted.sum() <= 0:
-        raise InputError("The drawing is too faint to read: draw bolder.")
-    cy, cx = ndimage.center_of_mass(fitted)
-    top = int(round(size / 2 - cy))
-    left = int(round(size / 2 - cx))
-    top = min(max(top, 0), size - new_h)
-    left = min(max(left, 0), size - new_w)
-    frame[top : top + new_h, left : left + new_w] = fitted
-    return frame
-
-
-def fashion_style(ink, size=28):
-    """Trims the background and resizes so the longest side spans the frame,
-    centred (Fashion-MNIST's recipe)."""
-    ink = np.asarray(ink, dtype="float32")
-    peak = float(ink.max()) if ink.size else 0.0
-    bbox = _bounding_box(ink, INK_THRESHOLD * peak) if peak > 0 else None
-    if bbox is None:
-        raise InputError(
-            "The image is blank (a single flat colour): nothing to classify."
-        )
-    top, bottom, left, right = bbox
-    crop = ink[top:bottom, left:right] * (255.0 / peak)
-    h, w = crop.shape
-    scale = size / max(h, w)
-    new_h, new_w = max(1, round(h * scale)), max(1, round(w * scale))
-    fitted = _resize(crop, new_h, new_w)
-    frame = np.zeros((size, size), dtype="float32")
-    top, left = (size - new_h) // 2, (size - new_w) // 2
-    frame[top : top + new_h, left : left + new_w] = fitted
-    return frame
+mnist_style = _as_input_error(preprocessing.mnist_style)
+fashion_style = _as_input_error(preprocessing.fashion_style)

@@ -27,14 +27,13 @@ def _accuracy(model, images, labels, batch_size=500):
 
 
 def _app_preprocess(images):
-    from apps.preprocess import InputError
-    from apps.preprocess import mnist_style
+    from zoo.preprocessing import mnist_style
 
     out = np.zeros(images.shape, np.float32)
     for i, image in enumerate(images[..., 0]):
         try:
             out[i, ..., 0] = mnist_style(image)
-        except InputError:  # the perturbation erased the digit
+        except ValueError:  # the perturbation erased the digit
             out[i, ..., 0] = image
     return out
 

@@ -139,3 +139,11 @@ def test_fashion_style_fits_longest_side():
     out = preprocess.fashion_style(item)
     rows = np.flatnonzero(out.max(axis=1) > 10)
     assert out.shape == (28, 28) and rows[-1] - rows[0] >= 26
+
+
+def test_recipe_errors_reach_the_app_as_input_errors():
+    # The recipes live in zoo.preprocessing and raise ValueError; the app
+    # catches InputError, which must stay a ValueError for other callers.
+    assert issubclass(preprocess.InputError, ValueError)
+    with pytest.raises(preprocess.InputError, match="too faint|draw a digit"):
+        preprocess.mnist_style(np.full((28, 28), -1.0))

@@ -1,0 +1,162 @@
+"""Tab 3: what the network sees (feature maps, kernels, Grad-CAM, saliency)."""
+
+import numpy as np
+
+from apps import core
+from apps import visualize
+from apps.ui import gr
+from apps.ui import guarded
+from apps.ui import pixel_image
+
+NO_INPUT = "Draw a digit or upload an image first (tabs 1 and 2)."
+
+
+class InsideTab:
+    def input_image(self, file, entry, current):
+        """The prepared image of `file`, else of the last drawing/upload."""
+        if file is not None:
+            return core.prepare(core.read_ink(file), entry.style)
+        if current:
+            return current["images"][entry.style]
+        return None
+
+    def layer_choices(self, model_name):
+        """Dropdown update with the image-shaped layers of a model."""
+        if model_name not in self.store.names("image"):
+            return gr.update(choices=[], value=None)
+        entry = self.store.get(model_name)
+        layers = entry.spatial_layers()
+        first_conv = visualize.first_conv_layer(entry.model)
+        value = core.choose(layers, [first_conv.name] if first_conv else [])
+        return gr.update(choices=layers, value=value)
+
+    @guarded
+    def feature_maps(self, file, model_name, layer_name, current=None):
+        """Image file (or the current input) + model + layer -> grid."""
+        entry = self.entry(model_name, "image")
+        if layer_name not in entry.spatial_layers():
+            raise gr.Error(
+                f"Model {model_name!r} has no image-shaped layer "
+                f"{layer_name!r}; choose one of {entry.spatial_layers()}.",
+                title="No such layer",
+            )
+        image = self.input_image(file, entry, current)
+        if image is None:
+            return None
+        maps = entry.feature_maps(core.model_batch(entry, image), layer_name)
+        return visualize.feature_map_grid(maps[0])
+
+    @guarded
+    def explain(self, file, model_name, layer_name, current=None):
+        """-> (kernels, Grad-CAM overlay, saliency overlay, notes)."""
+        entry = self.entry(model_name, "image")
+        image = self.input_image(file, entry, current)
+        notes = []
+        if layer_name in entry.spatial_layers():
+            shape = entry.model.get_layer(layer_name).output.shape
+            shown = min(shape[-1], visualize.MAX_MAPS)
+            notes.append(
+                f"Layer `{layer_name}`: output {shape[1]}×{shape[2]}×"
+                f"{shape[-1]} ({shown} maps shown, each on its own scale)."
+            )
+        first_conv = visualize.first_conv_layer(entry.model)
+        kernels = None
+        if first_conv is not None:
+            kernels = visualize.kernel_grid(visualize.conv_kernel(first_conv))
+            notes.append(
+                f"Kernels of `{first_conv.name}` (blue < 0 < red, one "
+                "colour scale)."
+            )
+        if image is None:
+            return kernels, None, None, " ".join([NO_INPUT, *notes])
+        batch = core.model_batch(entry, image)
+        probabilities = entry.probabilities(batch)[0]
+        target = int(np.argmax(probabilities))
+        try:
+            explainer = self.cached(
+                self._explainers,
+                entry.name,
+                lambda: visualize.Explainer(entry.model),
+            )
+            cam = visualize.overlay(image, explainer.grad_cam(batch, target))
+            saliency = visualize.overlay(
+                image, explainer.saliency(batch, target), cmap="hot"
+            )
+            notes.append(
+                f"Grad-CAM (layer `{explainer.layer.name}`) and saliency "
+                f"explain the top class **{entry.class_names[target]}** "
+                f"({probabilities[target]:.0%})."
+            )
+        except visualize.GradientsUnavailable as err:
+            cam = saliency = None
+            notes.append(str(err))
+        return kernels, cam, saliency, " ".join(notes)
+
+    def layout_inside(self, current):
+        image_models = self.store.names("image")
+        default = core.choose(image_models, self.store.names("digit"))
+        with gr.Tab("What the network sees", id="inside") as inside_tab:
+            gr.Markdown(
+                "The current drawing or upload (or the optional file below) "
+                "through the chosen model: the activations of one layer, "
+                "the first layer's kernels, and where the evidence for the "
+                "top class lies (Grad-CAM, saliency)."
+            )
+            with gr.Row():
+                inside_model = gr.Dropdown(
+                    image_models, value=default, label="Model"
+                )
+                first_layers = self.layer_choices(default)
+                inside_layer = gr.Dropdown(
+                    first_layers["choices"],
+                    value=first_layers["value"],
+                    label="Layer",
+                    allow_custom_value=True,
+                )
+                inside_file = gr.File(
+                    label="Image (optional)",
+                    file_count="single",
+                    type="filepath",
+                )
+            inside_notes = gr.Markdown()
+            with gr.Row():
+                maps = pixel_image("Feature maps", 480)
+                kernels = pixel_image("First-layer kernels", 240)
+            with gr.Row():
+                cam = pixel_image("Grad-CAM", 280)
+                saliency = pixel_image("Saliency |∂ logit / ∂ pixel|", 280)
+
+        inputs = [inside_file, inside_model, inside_layer, current]
+        explain_outputs = [kernels, cam, saliency, inside_notes]
+        # `input`, not `change`, for the layer: a new model's layer list
+        # changes it too, and that path refreshes the pictures itself.
+        gr.on(
+            [inside_tab.select, inside_file.change, inside_layer.input],
+            self.feature_maps,
+            inputs=inputs,
+            outputs=[maps],
+            api_name="feature_maps",
+            show_progress="minimal",
+        ).then(
+            self.explain,
+            inputs=inputs,
+            outputs=explain_outputs,
+            api_name="explain",
+            show_progress="minimal",
+        )
+        inside_model.change(
+            self.layer_choices,
+            inputs=[inside_model],
+            outputs=[inside_layer],
+            api_visibility="private",
+        ).then(
+            self.feature_maps,
+            inputs=inputs,
+            outputs=[maps],
+            api_visibility="private",
+        ).then(
+            self.explain,
+            inputs=inputs,
+            outputs=explain_outputs,
+            api_visibility="private",
+        )

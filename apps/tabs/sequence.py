@@ -1,0 +1,107 @@
+"""Tab 6: sequential MNIST, the digit read pixel by pixel by a TCN."""
+
+import numpy as np
+
+from apps import core
+from apps import sequence
+from apps.ui import gr
+from apps.ui import guarded
+from apps.ui import picture
+from apps.ui import pixel_image
+
+
+class SequenceTab:
+    def streamer(self, entry):
+        return self.cached(
+            self._streamers, entry.name, lambda: sequence.Streamer(entry.model)
+        )
+
+    @guarded
+    def receptive_field(self, model_name):
+        """-> picture of the TCN's dilation tree."""
+        if model_name not in self.store.names("sequence"):
+            return None
+        entry = self.store.get(model_name)
+        tcn = self.streamer(entry).tcn
+        return self.cached(
+            self._trees,
+            entry.name,
+            lambda: sequence.dilation_tree(tcn, entry.input_shape[0]),
+        )
+
+    @guarded
+    def stream(self, current, model_name):
+        """-> (probability plot, digit read, status)."""
+        entry = self.entry(model_name, "sequence")
+        image = current["images"]["mnist"] if current else core.sample_image()
+        pixels = np.round(image).reshape(-1, 1)
+        probabilities = self.streamer(entry).run(pixels)
+        plot = sequence.probability_plot(probabilities, entry.class_names)
+        final = probabilities[-1]
+        best = int(np.argmax(final))
+        settled = core.settle_step(probabilities)
+        status = (
+            f"After all {len(pixels)} pixels: **{entry.class_names[best]}** "
+            f"({final[best]:.0%}). The top class stopped changing after pixel "
+            f"{settled} (row {settled // image.shape[1]})."
+        )
+        if not current:
+            status = "Using a sample digit (nothing drawn yet). " + status
+        return plot, picture(image), status
+
+    def layout_sequence(self, current):
+        sequence_models = self.store.names("sequence")
+        shown = bool(sequence_models)
+        with gr.Tab("Sequence (TCN)", id="sequence") as seq_tab:
+            if shown:
+                gr.Markdown(
+                    "The current digit read **one pixel at a time**, row by "
+                    "row (784 steps), by a temporal convolutional network "
+                    "running in streaming mode (`TCN.step`): after each "
+                    "pixel it outputs what it would answer if the image "
+                    "ended there."
+                )
+            else:
+                gr.Markdown(
+                    "No sequential-MNIST TCN (`seqmnist_tcn`) was found in "
+                    f"`{self.store.models_dir}`, so this tab is not "
+                    "available. Train one with `zoo-train --model "
+                    "seqmnist_tcn --data seqmnist` and restart the app."
+                )
+            with gr.Row(visible=shown):
+                seq_model = gr.Dropdown(
+                    sequence_models,
+                    value=core.choose(sequence_models, ["seqmnist_tcn"]),
+                    label="Model",
+                )
+                seq_run = gr.Button("Stream the current digit")
+            with gr.Row(visible=shown):
+                seq_digit = pixel_image("Digit read", 340, scale=1)
+                seq_plot = gr.Image(
+                    label="Class probabilities while reading",
+                    format="png",
+                    interactive=False,
+                    height=340,
+                    scale=3,
+                )
+            seq_status = gr.Markdown()
+            seq_tree = gr.Image(
+                label="Dilation tree / receptive field",
+                format="png",
+                interactive=False,
+                visible=shown,
+            )
+
+        gr.on(
+            [seq_tab.select, seq_model.change],
+            self.receptive_field,
+            inputs=[seq_model],
+            outputs=[seq_tree],
+            api_visibility="private",
+        )
+        seq_run.click(
+            self.stream,
+            inputs=[current, seq_model],
+            outputs=[seq_plot, seq_digit, seq_status],
+            api_visibility="private",
+        )

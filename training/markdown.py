@@ -9,7 +9,8 @@ Example:
 | model | accuracy |
 |---|---|
 | cnn | 99.1 % |
->>> replace_section("a\\n<!-- x:start -->\\nold\\n<!-- x:end -->\\nb", "x", "new")
+>>> page = "a\\n<!-- x:start -->\\nold\\n<!-- x:end -->\\nb"
+>>> replace_section(page, "x", "new")
 'a\\n<!-- x:start -->\\nnew\\n<!-- x:end -->\\nb'
 """
 

@@ -70,7 +70,10 @@ def test_main_rewrites_both_sections_of_the_readme(tmp_path):
         "# zoo\n<!-- models:start -->\nstale\n<!-- models:end -->\n"
         "between\n<!-- results:start -->\nstale\n<!-- results:end -->\n"
     )
-    assert report.main(["--readme", str(readme), "--models-dir", str(tmp_path)]) == 0
+    assert (
+        report.main(["--readme", str(readme), "--models-dir", str(tmp_path)])
+        == 0
+    )
     text = readme.read_text()
     assert "stale" not in text and "between" in text
     assert "| `mnist_seed_cnn` |" in text

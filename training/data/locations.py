@@ -4,10 +4,16 @@ The search order, first existing folder wins:
 
 1. `<data_dir>/<name>` when the caller passes `data_dir`;
 2. `$ZOO_DATA_DIR/<name>` (several roots may be joined with `os.pathsep`);
-3. `../shared/datasets/<name>` relative to the repository root;
+3. `../shared/datasets/<name>` relative to the repository root, when this
+   package runs from a checkout (a folder with `pyproject.toml` above
+   `training/`; an installed package has no repository root);
 4. `../shared/datasets/<name>` relative to the current directory;
 5. for Fashion-MNIST, `/usr/share/datasets/fashion-mnist`, where the Debian
    package `dataset-fashion-mnist` installs it.
+
+`ZOO_NO_SHARED_DATA=1` drops 3 to 5, so that only `data_dir` and
+`$ZOO_DATA_DIR` are searched: a test run then behaves as on a machine
+without the shared data sets (any value but empty or `0` counts).
 
 `<name>` is tried with a hyphen and with an underscore (`fashion-mnist`,
 `fashion_mnist`). A folder that exists but holds broken files is reported,
@@ -20,7 +26,7 @@ import pathlib
 from training.data.errors import DataError
 
 ENV_VAR = "ZOO_DATA_DIR"
-REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
+NO_SHARED_ENV_VAR = "ZOO_NO_SHARED_DATA"
 SHARED_RELATIVE = pathlib.Path("..") / "shared" / "datasets"
 SYSTEM_DIRS = {"fashion_mnist": [pathlib.Path("/usr/share/datasets")]}
 ALIASES = {
@@ -30,18 +36,34 @@ ALIASES = {
 }
 
 
+def checkout_root():
+    """The repository this package runs from, or None when installed."""
+    root = pathlib.Path(__file__).resolve().parents[2]
+    return root if (root / "pyproject.toml").is_file() else None
+
+
+def shared_data_disabled(environ=None):
+    """Whether `$ZOO_NO_SHARED_DATA` turns the shared folders off."""
+    environ = os.environ if environ is None else environ
+    return environ.get(NO_SHARED_ENV_VAR, "") not in ("", "0")
+
+
 def search_roots(
     name, *, data_dir=None, environ=None, repo_root=None, cwd=None
 ):
     """The folders that may hold `<name>/`, in search order."""
     environ = os.environ if environ is None else environ
-    repo_root = REPO_ROOT if repo_root is None else pathlib.Path(repo_root)
+    repo_root = checkout_root() if repo_root is None else repo_root
     cwd = pathlib.Path.cwd() if cwd is None else pathlib.Path(cwd)
     roots = [pathlib.Path(data_dir)] if data_dir else []
     roots += [
         pathlib.Path(p) for p in environ.get(ENV_VAR, "").split(os.pathsep) if p
     ]
-    roots += [repo_root / SHARED_RELATIVE, cwd / SHARED_RELATIVE]
+    if shared_data_disabled(environ):
+        return roots
+    if repo_root is not None:
+        roots.append(pathlib.Path(repo_root) / SHARED_RELATIVE)
+    roots.append(cwd / SHARED_RELATIVE)
     roots += SYSTEM_DIRS.get(name, [])
     return roots
 
@@ -103,9 +125,16 @@ def locate(name, **kwargs):
     for path in candidates:
         if path.is_dir():
             return path
-    looked = "\n".join(f"  - {p}" for p in candidates)
-    if not kwargs.get("environ", os.environ).get(ENV_VAR):
+    environ = kwargs.get("environ")
+    environ = os.environ if environ is None else environ
+    looked = "\n".join(f"  - {p}" for p in candidates) or "  (nowhere)"
+    if not environ.get(ENV_VAR):
         looked += f"\n  ({ENV_VAR} is not set)"
+    if shared_data_disabled(environ):
+        looked += (
+            f"\n  ({NO_SHARED_ENV_VAR} is set: the shared and system "
+            "folders were skipped)"
+        )
     raise DataError(
         f"could not find the {canonical} data set. Looked in:\n{looked}\n"
         f"To fix: {_fix_hint(canonical)}."

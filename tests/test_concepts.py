@@ -1,18 +1,22 @@
-"""The concept guide (`python -m zoo.concepts`): every value it prints from a
-formula equals what Keras (or a measurement) gives, it shows both, its
-code blocks are the code that ran, and its figures exist."""
+"""The concept guide (`python -m tools.concepts`): every value it prints
+from a formula equals what Keras (or a measurement) gives, it shows both,
+its code blocks are the code that ran, and its figures exist."""
 
 import ast
 import math
+import os
+import pathlib
 import re
+import subprocess
+import sys
 
 import keras
 import numpy as np
 import pytest
 
-from zoo.concepts import build
-from zoo.concepts import guide as guide_lib
-from zoo.concepts import samples
+from tools.concepts import build
+from tools.concepts import guide as guide_lib
+from tools.concepts import samples
 
 # The optimizer comparison and the batch-size sweep train 7 small models:
 # they run in the large test only. On JAX, building a model compiles the
@@ -185,3 +189,26 @@ def test_guide_without_data_uses_synthetic_images(tmp_path, monkeypatch):
     assert result["failed"] == []
     for link in image_links(markdown):
         assert (tmp_path / link).is_file()
+
+
+def test_the_library_stands_alone_and_the_tool_keeps_the_backend():
+    # In a fresh interpreter: `import zoo` loads none of the tools above
+    # it, and importing the guide leaves matplotlib's backend as the user
+    # chose it (figures are drawn without pyplot). keras itself may import
+    # matplotlib, so the backend, not sys.modules, tells.
+    code = (
+        "import sys, zoo\n"
+        "above = {'training', 'apps', 'bench', 'tools'}\n"
+        "print(sorted(above & {m.split('.')[0] for m in sys.modules}))\n"
+        "import tools.concepts.build, matplotlib\n"
+        "print(matplotlib.get_backend())\n"
+    )
+    printed = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=pathlib.Path(__file__).resolve().parents[1],
+        env={**os.environ, "MPLBACKEND": "svg"},
+    ).stdout.split("\n")
+    assert printed[:2] == ["[]", "svg"]

@@ -1,13 +1,8 @@
 """Section 6: zero vs reflection padding at the border."""
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-
-from zoo import arithmetic  # noqa: E402
-from zoo.concepts import samples  # noqa: E402
+from tools.concepts import samples
+from tools.concepts.guide import subplots
+from zoo import arithmetic
 
 PADDING_SNIPPET = """
 import numpy as np
@@ -118,7 +113,7 @@ def write(guide):
 
 def _figure(guide, ns):
     results = ns["results"]
-    figure, axes = plt.subplots(
+    figure, axes = subplots(
         len(results), 4, figsize=(8.4, 2.3 * len(results))
     )
     for row, (name, (y_zero, y_reflect, difference)) in enumerate(

@@ -1,13 +1,13 @@
 """Section 5: receptive field growth, computed and measured."""
 
-from zoo.concepts import measure
+from tools.concepts import measure
 
 SEED_SNIPPET = """
 import numpy as np
 import keras
 import zoo
 from zoo import arithmetic
-from zoo.concepts.measure import extent, gradient_support, positive_copy
+from tools.concepts.measure import extent, gradient_support, positive_copy
 
 model = zoo.create_model("mnist_seed_cnn")
 fields = {row["name"]: row for row in arithmetic.receptive_field(model)}

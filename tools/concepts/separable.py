@@ -4,7 +4,7 @@ import json
 
 import keras
 
-from zoo.concepts.sequences import BENCH_DIR
+from tools.concepts.sequences import BENCH_DIR
 
 COST_SNIPPET = """
 import keras

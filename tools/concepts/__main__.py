@@ -1,4 +1,4 @@
-"""`python -m zoo.concepts [--quick] [--out docs/]`: writes the guide."""
+"""`python -m tools.concepts [--quick] [--out docs/]`: writes the guide."""
 
 import argparse
 import os
@@ -9,7 +9,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        prog="python -m zoo.concepts",
+        prog="python -m tools.concepts",
         description="Generate docs/concepts.md and its figures from the "
         "project's code.",
     )
@@ -21,7 +21,7 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
 
-    from zoo.concepts.build import build_guide
+    from tools.concepts.build import build_guide
 
     result = build_guide(args.out, quick=args.quick)
     print(

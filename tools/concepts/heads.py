@@ -1,13 +1,8 @@
 """Section 10: pooling, dense layers, softmax and activations."""
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-
-from zoo import arithmetic  # noqa: E402
-from zoo.concepts import samples  # noqa: E402
+from tools.concepts import samples
+from tools.concepts.guide import subplots
+from zoo import arithmetic
 
 POOLING_SNIPPET = """
 import numpy as np
@@ -229,7 +224,7 @@ def _pooling_figure(guide, ns):
         (ns["max_pooled"][0, :, :, 0], "max pool 2x2\n14x14"),
         (ns["avg_pooled"][0, :, :, 0], "average pool 2x2\n14x14"),
     )
-    figure, axes = plt.subplots(1, 4, figsize=(8.8, 2.6))
+    figure, axes = subplots(1, 4, figsize=(8.8, 2.6))
     for ax, (data, title) in zip(axes, panels):
         ax.imshow(data, cmap="gray")
         ax.set_title(title, fontsize=8)
@@ -248,7 +243,7 @@ def _pooling_figure(guide, ns):
 
 def _activation_figure(guide, ns):
     x, curves = ns["x"], ns["curves"]
-    figure, axes = plt.subplots(
+    figure, axes = subplots(
         1, len(curves), figsize=(2.2 * len(curves), 2.4), sharey=True
     )
     for ax, (name, y) in zip(axes, curves.items()):

@@ -1,13 +1,10 @@
 """Section 7: dilated convolution and the gridding effect."""
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from zoo.concepts import measure  # noqa: E402
+from tools.concepts import measure
+from tools.concepts.guide import colormap
+from tools.concepts.guide import subplots
 
 KERNEL_SNIPPET = """
 import numpy as np
@@ -25,7 +22,7 @@ for d in (1, 2, 4, 8):
 
 GRIDDING_SNIPPET = """
 import keras
-from zoo.concepts.measure import gradient_support, positive_copy
+from tools.concepts.measure import gradient_support, positive_copy
 from zoo.layers import DilatedConv2D
 
 gridding = {}
@@ -166,14 +163,14 @@ def write(guide):
 
 
 def _figure(guide, gridding):
-    figure, axes = plt.subplots(
+    figure, axes = subplots(
         2, len(gridding), figsize=(3.2 * len(gridding), 6.2)
     )
     for col, entry in enumerate(gridding.values()):
         coverage = np.outer(entry["coverage"], entry["coverage"])
         support = entry["support"]
         box = measure.bounding_box(support)
-        palette = plt.get_cmap("viridis").with_extremes(bad="red")
+        palette = colormap("viridis").with_extremes(bad="red")
         axes[0, col].imshow(np.ma.masked_equal(coverage, 0), cmap=palette)
         axes[0, col].set_title(
             f"dilations {entry['dilations']}: paths per pixel\n"

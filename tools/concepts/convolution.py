@@ -1,12 +1,7 @@
 """Section 1: convolution on an RGB image, 1x1 kernels, classic kernels."""
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-
-from zoo.concepts import samples  # noqa: E402
+from tools.concepts import samples
+from tools.concepts.guide import subplots
 
 RGB_SNIPPET = """
 import numpy as np
@@ -151,7 +146,7 @@ def write(guide):
 def _kernel_figure(guide, ns):
     images, maps, names = ns["images"], ns["maps"], list(ns["kernels"])
     columns = len(names) + 1
-    figure, axes = plt.subplots(
+    figure, axes = subplots(
         len(images), columns, figsize=(1.9 * columns, 2.1 * len(images))
     )
     for row, image in enumerate(images):

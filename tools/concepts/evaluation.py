@@ -4,7 +4,7 @@ import json
 
 import zoo
 from zoo import registry
-from zoo.concepts import samples
+from tools.concepts import samples
 
 # Shipped models to evaluate, best first.
 PREFERRED = ("mnist_cnn", "mnist_seed_cnn", "fashion_cnn")

@@ -7,18 +7,18 @@ import time
 
 import keras
 
-from zoo.concepts import convolution
-from zoo.concepts import dilation
-from zoo.concepts import evaluation
-from zoo.concepts import fields
-from zoo.concepts import guide as guide_lib
-from zoo.concepts import heads
-from zoo.concepts import learning
-from zoo.concepts import padding
-from zoo.concepts import separable
-from zoo.concepts import sequences
-from zoo.concepts import shapes
-from zoo.concepts import sharing
+from tools.concepts import convolution
+from tools.concepts import dilation
+from tools.concepts import evaluation
+from tools.concepts import fields
+from tools.concepts import guide as guide_lib
+from tools.concepts import heads
+from tools.concepts import learning
+from tools.concepts import padding
+from tools.concepts import separable
+from tools.concepts import sequences
+from tools.concepts import shapes
+from tools.concepts import sharing
 
 # Section name -> writer, in the guide's order.
 SECTIONS = {
@@ -40,7 +40,7 @@ INTRO = """
 # Convolutional networks, concept by concept
 
 Every number, table and figure in this guide is computed by
-`python -m zoo.concepts` with the project's own code (`zoo.layers`,
+`python -m tools.concepts` with the project's own code (`zoo.layers`,
 `zoo.arithmetic`, `zoo.models`, `training.data`, `training.metrics`,
 `training.plots`, the benchmark results), so it cannot drift from the
 code: regenerate it after a change instead of editing it. Each code block

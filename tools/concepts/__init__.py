@@ -1,6 +1,6 @@
 """The concept guide, generated from the project's own code.
 
-`python -m zoo.concepts` writes `docs/concepts.md` and `docs/img/*.png`:
+`python -m tools.concepts` writes `docs/concepts.md` and `docs/img/*.png`:
 convolution, output sizes, channels and layouts, parameter sharing,
 receptive fields, padding, dilation, TCNs, separable convs, pooling and
 activations, losses and optimizers, evaluation. Every snippet in the

@@ -96,7 +96,7 @@ class Guide:
         code = string.Template(textwrap.dedent(template).strip())
         code = code.substitute(fields)
         namespace = {} if namespace is None else namespace
-        namespace.setdefault("__name__", "zoo_concepts_snippet")
+        namespace.setdefault("__name__", "concepts_snippet")
         printed = io.StringIO()
         label = f"<concepts: {self.section_title}>"
         with _working_dir(self.out_dir), contextlib.redirect_stdout(printed):
@@ -113,12 +113,9 @@ class Guide:
         return self.image_dir / f"{name}.png"
 
     def figure(self, figure, name, caption):
-        """Saves a matplotlib figure under `img/` and links it."""
-        import matplotlib.pyplot as plt
-
+        """Saves a figure from `subplots` under `img/` and links it."""
         path = self.image_path(name)
         figure.savefig(path, dpi=FIGURE_DPI, bbox_inches="tight")
-        plt.close(figure)
         self.link_image(name, caption)
 
     def link_image(self, name, caption):
@@ -169,6 +166,26 @@ class Guide:
         tmp.write_text(self.markdown(), encoding="utf-8")
         os.replace(tmp, path)
         return path
+
+
+def subplots(nrows=1, ncols=1, figsize=None, **kwargs):
+    """`plt.subplots` without pyplot: returns `(figure, axes)`.
+
+    A bare `matplotlib.figure.Figure` renders PNG files through Agg by
+    itself, so the guide never selects (or changes) matplotlib's global
+    backend, and importing the tool does not import matplotlib at all.
+    """
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=figsize)
+    return figure, figure.subplots(nrows, ncols, **kwargs)
+
+
+def colormap(name):
+    """A registered matplotlib colormap (`plt.get_cmap` without pyplot)."""
+    import matplotlib
+
+    return matplotlib.colormaps[name]
 
 
 @contextlib.contextmanager

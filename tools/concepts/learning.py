@@ -4,7 +4,7 @@ import json
 import math
 
 from zoo import registry
-from zoo.concepts import samples
+from tools.concepts import samples
 
 LOSS_SNIPPET = """
 import numpy as np

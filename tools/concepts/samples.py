@@ -63,7 +63,7 @@ def load_lines(name, variable, limit, split="test"):
             "",
         )
     return (
-        "from zoo.concepts.samples import synthetic_images",
+        "from tools.concepts.samples import synthetic_images",
         f'{variable}, _ = synthetic_images("{name}", limit={limit})',
         f"*{name} was not found on this machine, so the figures use a "
         f"synthetic stand-in for {DATA_NAMES.get(name, name)}.*",

@@ -83,7 +83,7 @@ def test_shipped_model_reproduces_its_test_metric(card_path, request):
     card = _card(card_path)
     spec, seed, validation_split = _data_spec_and_seed(card)
     if spec.split(":")[0] in IDX_SPECS:
-        request.getfixturevalue("datasets_dir")  # skips without the data
+        request.getfixturevalue("full_datasets_dir")  # skips without it
     from training import data as data_lib
 
     x, y = data_lib.load_arrays(

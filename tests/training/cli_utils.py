@@ -5,8 +5,6 @@ import re
 import subprocess
 import sys
 
-import pytest
-
 from tests.conftest import ROOT
 from tests.conftest import shared_datasets_dir
 
@@ -32,12 +30,10 @@ TINY = [
 _NATIVE_LOG = re.compile(r"^(?:[IWE]\d{4} |WARNING: All log messages)")
 
 
-def data_dir_or_skip():
-    """The real data sets' folder (for module-scoped fixtures)."""
-    path = shared_datasets_dir()
-    if not (path / "mnist").is_dir():
-        pytest.skip(f"real data sets not found at {path}")
-    return path
+def data_dir():
+    """The folder of real IDX files: the full data sets, else the shipped
+    sample (for module-scoped fixtures)."""
+    return shared_datasets_dir()
 
 
 def run_in_process(prog, main, argv, capsys):

@@ -58,14 +58,14 @@ def tiny_dataset(directory, size=(28, 28), num_train=6, num_test=4):
     "name, folder, num_train",
     [("mnist", "mnist", 10_000), ("fashion_mnist", "fashion-mnist", 60_000)],
 )
-def test_real_idx_files(datasets_dir, name, folder, num_train):
+def test_real_idx_files(full_datasets_dir, name, folder, num_train):
     for split, count in (("train", num_train), ("test", 10_000)):
-        images, labels = idx.load_idx_split(datasets_dir / folder, split)
+        images, labels = idx.load_idx_split(full_datasets_dir / folder, split)
         assert images.shape == (count, 28, 28)
         assert images.dtype == labels.dtype == np.uint8
         assert labels.shape == (count,)
         assert set(np.unique(labels)) == set(range(10))
-    x, y = load_arrays(name, "test", data_dir=datasets_dir)
+    x, y = load_arrays(name, "test", data_dir=full_datasets_dir)
     assert x.shape == (10_000, 28, 28, 1) and y.dtype == np.int32
 
 

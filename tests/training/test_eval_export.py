@@ -12,7 +12,7 @@ import pytest
 
 import zoo
 from tests.training.cli_utils import assert_one_line_error
-from tests.training.cli_utils import data_dir_or_skip
+from tests.training.cli_utils import data_dir
 from tests.training.cli_utils import per_step_model
 from tests.training.cli_utils import run_in_process
 from tests.training.cli_utils import run_subprocess
@@ -24,7 +24,7 @@ from training.data import load_arrays
 @pytest.fixture(scope="module")
 def digit_model(tmp_path_factory):
     """The tutorial CNN after a few steps on real digits, saved as .keras."""
-    data = data_dir_or_skip()
+    data = data_dir()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ZOO_DATA_DIR", str(data))
         x, y = load_arrays("mnist", "train", limit=256)
@@ -39,7 +39,7 @@ def digit_model(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _real_data(monkeypatch):
-    monkeypatch.setenv("ZOO_DATA_DIR", str(data_dir_or_skip()))
+    monkeypatch.setenv("ZOO_DATA_DIR", str(data_dir()))
 
 
 def test_eval_classification_metrics_match_numpy(digit_model, tmp_path, capsys):

@@ -22,7 +22,7 @@ import zoo
 from tests.conftest import ROOT
 from tests.training.cli_utils import TINY
 from tests.training.cli_utils import assert_one_line_error
-from tests.training.cli_utils import data_dir_or_skip
+from tests.training.cli_utils import data_dir
 from tests.training.cli_utils import run_in_process
 from tests.training.cli_utils import run_subprocess
 from training import train
@@ -48,7 +48,7 @@ def new_file_mode(folder):
 @pytest.fixture(scope="module")
 def cnn_run(tmp_path_factory):
     """One tiny zoo-train run of the tutorial CNN on real MNIST digits."""
-    data = data_dir_or_skip()
+    data = data_dir()
     out = tmp_path_factory.mktemp("cnn") / "run"
     argv = ["--model", "mnist_seed_cnn", "--data", "mnist", *TINY]
     argv += ["--out", str(out)]
@@ -424,7 +424,7 @@ def test_resume_after_kill_9(tmp_path):
     ]
     env = {
         **os.environ,
-        "ZOO_DATA_DIR": str(data_dir_or_skip()),
+        "ZOO_DATA_DIR": str(data_dir()),
         "PYTHONPATH": str(ROOT),
     }
     process = subprocess.Popen(

@@ -2,9 +2,10 @@
 
 Modelled on timm's `register_model` / `list_models` / `create_model`: a
 name maps to a builder function plus the keyword arguments of a named
-configuration (`zoo.models.presets`). Trained models live as
-`saved_models/<name>.keras` next to the `zoo` package, or in the folder
-named by `$ZOO_MODELS_DIR`.
+configuration (`zoo.models.presets`). Trained models are
+`<name>.keras` files in the folder `default_models_dir()` names: the one
+place that decides where they live, in a checkout and in an installed
+package alike.
 
 Example:
 
@@ -157,12 +158,26 @@ def model_info(name):
 
 
 def default_models_dir():
-    """`$ZOO_MODELS_DIR`, else `saved_models/` in the repository root (the
-    parent of the `zoo` package)."""
+    """Where the trained models live.
+
+    In order: the folder named by `$ZOO_MODELS_DIR` (for models of your own,
+    or a copy on a machine without the package data); the `saved_models/`
+    package data an installed wheel carries (`zoo/saved_models/`); the
+    top-level `saved_models/` of a source checkout (editable installs
+    included). The models travel with the package, so loading them needs
+    no network.
+
+    Returns:
+        A `pathlib.Path`, which exists unless nothing is shipped.
+    """
     env = os.environ.get(MODELS_DIR_ENV)
     if env:
         return pathlib.Path(env)
-    return pathlib.Path(__file__).resolve().parents[1] / "saved_models"
+    package = pathlib.Path(__file__).resolve().parent
+    installed = package / "saved_models"
+    if installed.is_dir():
+        return installed
+    return package.parent / "saved_models"
 
 
 def list_pretrained(models_dir=None):
@@ -178,7 +193,7 @@ def list_pretrained(models_dir=None):
 
 
 def load_pretrained(name, models_dir=None, compile=False):
-    """Loads the trained model `saved_models/<name>.keras`.
+    """Loads the trained model `<name>.keras` shipped with the package.
 
     Loading uses `keras.models.load_model(path, safe_mode=True)` (through
     `zoo.saving.load_model`), so a file cannot run code that came with it.
@@ -186,7 +201,8 @@ def load_pretrained(name, models_dir=None, compile=False):
     Args:
         name: str. Model name, such as `"mnist_seed_cnn"`.
         models_dir: str or path-like. Folder of `.keras` files. Defaults to
-            `$ZOO_MODELS_DIR`, else `saved_models/` in the repository root.
+            `default_models_dir()`: `$ZOO_MODELS_DIR`, else the models
+            shipped with the package.
         compile: bool. Restore the training configuration too. Defaults to
             `False`.
 

@@ -1,8 +1,10 @@
 """
 Title: publish a trained model into saved_models/
 Description: Copies a `zoo-train` run's model, card and figures into the
-    folder the app and `zoo.load_pretrained` read, optionally measuring the
-    digit model's robustness to perturbed drawings first (added to the card).
+    folder the app and `zoo.load_pretrained` read
+    (`zoo.registry.default_models_dir()`, unless `--dest` names another),
+    optionally measuring the digit model's robustness to perturbed drawings
+    first (added to the card).
 
 Usage:
 
@@ -19,8 +21,6 @@ import sys
 from training import cli
 from training.io_utils import UsageError
 
-DEFAULT_DEST = pathlib.Path(__file__).resolve().parents[1] / "saved_models"
-
 
 def build_parser():
     parser = cli.ArgumentParser(
@@ -28,7 +28,12 @@ def build_parser():
         description="Copy a trained model and its card into saved_models/.",
     )
     parser.add_argument("model", help="the run's .keras file")
-    parser.add_argument("--dest", default=str(DEFAULT_DEST))
+    parser.add_argument(
+        "--dest",
+        default=None,
+        help="destination folder (default: the folder zoo loads models "
+        "from, $ZOO_MODELS_DIR or saved_models/)",
+    )
     parser.add_argument(
         "--robustness",
         action="store_true",
@@ -80,7 +85,12 @@ def main(argv=None):
         )
     if notes:
         card["notes"] = notes
-    dest = io_utils.prepare_out_dir(args.dest)
+    dest = args.dest
+    if dest is None:
+        from zoo.registry import default_models_dir
+
+        dest = default_models_dir()
+    dest = io_utils.prepare_out_dir(dest)
     with io_utils.atomic_path(dest / f"{name}.keras") as tmp:
         shutil.copyfile(source, tmp)
     for key in ("curves_png", "confusion_png"):

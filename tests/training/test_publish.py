@@ -88,3 +88,16 @@ def test_publish_refuses_and_writes_nothing(
     code, _, stderr = run_in_process("publish", publish.main, argv, capsys)
     assert_one_line_error(code, stderr, "publish", *words)
     assert not dest.exists()
+
+
+def test_publish_defaults_to_the_folder_zoo_loads_from(
+    run_dir, tmp_path, capsys, monkeypatch
+):
+    import zoo
+
+    monkeypatch.setenv("ZOO_MODELS_DIR", str(tmp_path / "models"))
+    argv = [str(run_dir / "tiny.keras")]
+    code, _, stderr = run_in_process("publish", publish.main, argv, capsys)
+    assert code == 0, stderr
+    assert zoo.list_pretrained() == ["tiny"]
+    assert (tmp_path / "models" / "tiny.json").is_file()

@@ -3,13 +3,16 @@
 #
 #   ./run.sh app        set up (first run only), then start the Gradio app
 #                       on http://127.0.0.1:7860 with the shipped models
-#   ./run.sh test       set up (first run only), then run the test suite
-#                       on the TensorFlow and JAX backends
+#   ./run.sh test       set up (first run only), then run the test suite:
+#                       everything on TensorFlow, then the layer suite on
+#                       JAX and on PyTorch; every pass runs, and the
+#                       command fails at the end if any pass failed
 #   ./run.sh shell CMD  run CMD inside the project's virtual environment
 #
 # Set-up creates `.venv` next to this file and installs the project with all
 # extras (`pip install -e '.[all]'`); it re-installs only when pyproject.toml
-# changes. Override the location with ZOO_VENV=/path/to/venv.
+# changes. Override the location with ZOO_VENV=/path/to/venv, and the
+# backend passes of `test` with ZOO_TEST_BACKENDS="tensorflow jax torch".
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -76,10 +79,32 @@ case "$cmd" in
     test)
         ensure_venv
         ensure_chromium
-        echo "==> test suite, KERAS_BACKEND=tensorflow"
-        KERAS_BACKEND=tensorflow run_pytest -q "$@"
-        echo "==> layer and arithmetic suite, KERAS_BACKEND=jax"
-        KERAS_BACKEND=jax run_pytest -q -m "not large" tests/layers "$@"
+        results=()
+        for backend in ${ZOO_TEST_BACKENDS:-tensorflow jax torch}; do
+            if [ "$backend" = tensorflow ]; then
+                echo "==> test suite, KERAS_BACKEND=tensorflow"
+                selection=()
+            else
+                echo "==> layer suite, KERAS_BACKEND=$backend"
+                selection=(-m "not large" tests/layers)
+            fi
+            rc=0
+            KERAS_BACKEND="$backend" run_pytest -q "${selection[@]}" "$@" || rc=$?
+            results+=("$backend $rc")
+        done
+        # Every pass runs; the command fails at the end if one failed.
+        echo "==> summary"
+        status=0
+        for result in "${results[@]}"; do
+            read -r backend rc <<<"$result"
+            if [ "$rc" = 0 ]; then
+                echo "    $backend: passed"
+            else
+                echo "    $backend: FAILED (exit $rc)"
+                status=1
+            fi
+        done
+        exit "$status"
         ;;
     shell)
         ensure_venv

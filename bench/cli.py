@@ -6,7 +6,7 @@
     zoo-bench --list                   # what there is
     zoo-bench --update-readme          # README "Performance" from results
 
-Each benchmark is a module `bench/<name>.py` with
+Each benchmark (listed in `bench.registry`) is a module with
 `run(quick, results_dir=None) -> dict` that writes
 `<results-dir>/<name>*.{json,md}` (and PNG plots) and returns `name`,
 `rows`, `meta`, `markdown` and `paths`. Modules are imported only when
@@ -16,97 +16,18 @@ published, never asserted: tests only check that benchmarks run.
 """
 
 import argparse
-import dataclasses
 import importlib
-import importlib.util
 import os
 import sys
 import time
 
+from bench.registry import BENCHMARKS
+from bench.registry import Unavailable
+from bench.registry import is_available
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 PROG = "zoo-bench"
-
-
-class Unavailable(RuntimeError):
-    """Raised by a benchmark whose requirements (an optional package, the
-    app, data) are missing: reported as "not available", not a failure."""
-
-
-@dataclasses.dataclass(frozen=True)
-class Benchmark:
-    """One benchmark of the suite.
-
-    `result_prefix` is the stem its result files start with.
-    """
-
-    name: str
-    module: str
-    description: str
-    result_prefix: str
-
-
-BENCHMARKS = {
-    b.name: b
-    for b in (
-        Benchmark(
-            "layers",
-            "bench.layers",
-            "zoo conv layers vs their keras built-ins (forward, train step)",
-            "layers",
-        ),
-        Benchmark(
-            "tcn",
-            "bench.tcn",
-            "zoo TCN vs keras-tcn and alternatives",
-            "tcn",
-        ),
-        Benchmark(
-            "streaming",
-            "bench.streaming",
-            "TCN streaming inference vs recomputing the whole window",
-            "streaming",
-        ),
-        Benchmark(
-            "train_throughput",
-            "bench.train_throughput",
-            "training throughput of the zoo-train pipeline",
-            "train_throughput",
-        ),
-        Benchmark(
-            "separable",
-            "bench.separable",
-            "depthwise-separable vs standard conv: FLOPs vs time ratios",
-            "separable",
-        ),
-        Benchmark(
-            "app_latency",
-            "bench.app_latency",
-            "Gradio app latency through gradio_client (p50/p95/p99)",
-            "app_latency",
-        ),
-        Benchmark(
-            "load_test",
-            "bench.load_test",
-            "the Gradio app under concurrent API clients (errors, p99, RSS)",
-            "load_test",
-        ),
-        Benchmark(
-            "accuracy_plot",
-            "bench.accuracy_plot",
-            "accuracy vs params and FLOPs of the models in saved_models/",
-            "accuracy",
-        ),
-    )
-}
-
-
-def is_available(benchmark):
-    """Whether the benchmark's module exists (without importing it)."""
-    try:
-        return importlib.util.find_spec(benchmark.module) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 def parse_only(values):

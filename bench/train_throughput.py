@@ -29,6 +29,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 
 from bench import common  # noqa: E402
+from bench.registry import Unavailable  # noqa: E402
 
 GOAL = 2.0
 MODEL = "mnist_seed_cnn"  # the tutorial network (builder `seed_cnn`)
@@ -226,8 +227,6 @@ def run(quick=False, results_dir=None):
     try:
         rows = measure(sizes)
     except DataError as err:
-        from bench.cli import Unavailable
-
         raise Unavailable(str(err)) from None
     backend = keras.backend.backend()
     name = f"train_throughput_{backend}" + ("_quick" if quick else "")

@@ -20,6 +20,8 @@ import re
 import sys
 
 from bench import common
+from bench.registry import BENCHMARKS
+from bench.registry import benchmark_of
 
 START = "<!-- bench:start -->"
 END = "<!-- bench:end -->"
@@ -42,22 +44,8 @@ def _link(path, base):
     return pathlib.PurePath(os.path.relpath(path, base)).as_posix()
 
 
-def _benchmark_of(stem):
-    """The `zoo-bench` benchmark that writes result files named `stem`."""
-    from bench.cli import BENCHMARKS
-
-    matches = [
-        b
-        for b in BENCHMARKS.values()
-        if stem == b.result_prefix or stem.startswith(b.result_prefix + "_")
-    ]
-    return max(matches, key=lambda b: len(b.result_prefix), default=None)
-
-
 def _order(path):
-    from bench.cli import BENCHMARKS
-
-    benchmark = _benchmark_of(path.stem)
+    benchmark = benchmark_of(path.stem)
     names = list(BENCHMARKS)
     rank = names.index(benchmark.name) if benchmark else len(names)
     return rank, path.stem
@@ -66,7 +54,7 @@ def _order(path):
 def _reproduce_command(stem, meta):
     if meta.get("command"):  # the run's own flags, e.g. load_test's client
         return meta["command"]
-    benchmark = _benchmark_of(stem)
+    benchmark = benchmark_of(stem)
     if benchmark is None:
         return None
     command = f"zoo-bench --only {benchmark.name}"

@@ -20,6 +20,7 @@ import pytest
 from bench import app_server
 from bench import cli
 from bench import common
+from bench import registry
 from bench import update_readme
 from tests.test_bench_suite import fake_meta
 
@@ -249,10 +250,10 @@ def test_run_result_holds_the_table_and_paths_as_strings(tmp_path):
 
 
 def test_load_test_is_in_the_suite():
-    assert "load_test" in cli.BENCHMARKS
-    assert cli.BENCHMARKS["load_test"].module == "bench.load_test"
+    assert "load_test" in registry.BENCHMARKS
+    assert registry.BENCHMARKS["load_test"].module == "bench.load_test"
     assert cli.parse_only(["load_test"]) == ["load_test"]
-    assert cli.is_available(cli.BENCHMARKS["load_test"])
+    assert registry.is_available(registry.BENCHMARKS["load_test"])
 
 
 def test_zoo_bench_only_load_test_runs_it_quick(tmp_path, monkeypatch, capsys):
@@ -347,7 +348,7 @@ def test_require_names_the_missing_module():
     with pytest.raises(app_server.AppUnavailable, match="no_such_zoo_mod"):
         app_server.require(("json", "no_such_zoo_mod"), "app")
     # A missing parent package, not only a missing module.
-    with pytest.raises(cli.Unavailable, match=r"keras-conv-zoo\[app,bench\]"):
+    with pytest.raises(registry.Unavailable, match=r"keras-conv-zoo\[app,bench\]"):
         app_server.require(("no_such_zoo_pkg.child",), "app,bench")
 
 

@@ -5,6 +5,7 @@ These tests check that benchmarks run and write their files; they never
 assert how fast anything is.
 """
 
+import ast
 import importlib.util
 import json
 import subprocess
@@ -17,6 +18,7 @@ import pytest
 from bench import accuracy_plot
 from bench import cli
 from bench import common
+from bench import registry
 from bench import update_readme
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -42,7 +44,7 @@ def fake_meta(backend="jax"):
 def test_list_names_every_benchmark(capsys):
     assert cli.main(["--list"]) == 0
     listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
-    assert listed == list(cli.BENCHMARKS)
+    assert listed == list(registry.BENCHMARKS)
 
 
 def test_unknown_benchmark_exits_2_with_one_line():
@@ -58,6 +60,46 @@ def test_unknown_benchmark_exits_2_with_one_line():
     assert len(lines) == 1, result.stderr
     assert "unknown benchmark 'nope'" in lines[0]
     assert "separable" in lines[0]
+
+
+def bench_imports(path):
+    """The `bench` modules a file imports, local imports included."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if node.module == "bench":
+                found.update(alias.name for alias in node.names)
+            elif node.module.startswith("bench."):
+                found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            found.update(
+                alias.name.split(".")[1]
+                for alias in node.names
+                if alias.name.startswith("bench.")
+            )
+    return found
+
+
+def test_bench_modules_import_no_cycle():
+    # cli and update_readme both read the registry; neither may import the
+    # other (nor may any chain of bench modules loop back on itself).
+    folder = common.BENCH_DIR
+    graph = {p.stem: bench_imports(p) for p in folder.glob("*.py")}
+    assert "cli" not in graph["update_readme"]
+    done, path = set(), []
+
+    def visit(name):
+        assert name not in path, " -> ".join(path + [name])
+        if name in done or name not in graph:
+            return
+        path.append(name)
+        for imported in sorted(graph[name]):
+            visit(imported)
+        path.pop()
+        done.add(name)
+
+    for name in sorted(graph):
+        visit(name)
 
 
 def test_only_accepts_commas_and_repeats_in_suite_order():
@@ -78,14 +120,14 @@ def test_missing_and_failing_benchmarks_are_reported(
     failing.run = run
     monkeypatch.setitem(sys.modules, failing.__name__, failing)
     monkeypatch.setitem(
-        cli.BENCHMARKS,
+        registry.BENCHMARKS,
         "ghost",
-        cli.Benchmark("ghost", "bench.no_such_module", "missing", "ghost"),
+        registry.Benchmark("ghost", "bench.no_such_module", "missing", "ghost"),
     )
     monkeypatch.setitem(
-        cli.BENCHMARKS,
+        registry.BENCHMARKS,
         "broken",
-        cli.Benchmark("broken", failing.__name__, "raises", "broken"),
+        registry.Benchmark("broken", failing.__name__, "raises", "broken"),
     )
 
     code = cli.main(["--only", "ghost,broken", "--results-dir", str(tmp_path)])

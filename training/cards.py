@@ -134,3 +134,56 @@ def write_card(card, out_dir, name):
     """Writes `<name>.json` and `<name>.md` atomically."""
     io_utils.write_json(out_dir / f"{name}.json", card)
     io_utils.write_text(out_dir / f"{name}.md", to_markdown(card))
+
+
+def no_test_split_note(spec):
+    """What the log and the card say when the data has no test split."""
+    return (
+        f"no test split in --data {spec}: test metrics skipped (the "
+        "validation split chose the best epoch, so its scores would not "
+        "be a fair test; see history.csv for them)"
+    )
+
+
+def training_fields(args, argv, info, history, wall_time, name):
+    """The card fields that say how `zoo-train` made the model.
+
+    Args:
+        args: the parsed `zoo-train` flags.
+        argv: list of str, the command's arguments (for `train_command`).
+        info: dict, the data bundle's facts.
+        history: dict of per-epoch lists (`training.resume.read_history`).
+        wall_time: float, seconds the training command took.
+        name: str, the artefact name.
+    """
+    from training.optimizers import learning_rate
+
+    return {
+        "model": args.model,
+        "dataset": args.data,
+        "dataset_description": info.get("description", ""),
+        "train_command": command_line(["zoo-train", *argv]),
+        "train_time_s": round(sum(history.get("epoch_time_s", [])), 1),
+        "wall_time_s": round(wall_time, 1),
+        "epochs_run": len(history.get("loss", [])),
+        "hyperparameters": {
+            "epochs": args.epochs,
+            "batch_size": args.batch_size,
+            "optimizer": args.optimizer,
+            "learning_rate": learning_rate(args.optimizer, args.lr),
+            "schedule": args.schedule,
+            "augment": args.augment,
+            "seed": args.seed,
+            "validation_split": args.validation_split,
+            "max_steps": args.max_steps,
+            "jit_compile": args.jit_compile,
+            "steps_per_execution": args.steps_per_execution,
+            "strategy": args.strategy,
+            "mixed_precision": args.mixed_precision,
+        },
+        "curves_png": f"{name}_curves.png",
+        "data_fingerprint": info.get("fingerprint"),
+        "num_train": info.get("num_train"),
+        "num_val": info.get("num_val"),
+        "num_test": info.get("num_test"),
+    }

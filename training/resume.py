@@ -11,6 +11,8 @@ and `fit` restarts from there. This module adds what it leaves out:
   the previous copy (`double_checkpoint=True`), or the backup is dropped.
 - The history CSV is cut back to the completed epochs, so an epoch that
   ran again after the crash appears once.
+- The history CSV is read back keeping one row per epoch
+  (`read_history`), the last one written.
 - The backup is kept until the model card is written (the keras default
   deletes it when `fit` returns), so a crash during the final evaluation
   does not retrain from scratch. Then `train_settings.json` marks the run
@@ -36,6 +38,87 @@ FINISHED_FILE = "train_settings.json"  # in --out, once a run is complete
 METADATA = "training_metadata.json"
 WEIGHTS = "latest.weights.h5"
 PREVIOUS = ".bkp"  # the suffix keras gives the double checkpoint
+
+
+def read_history(csv_path):
+    """Per-epoch logs from the CSV, keeping the last row of an epoch that a
+    resumed run repeated.
+
+    Returns:
+        dict: log name -> list of floats, one per epoch (empty when the
+        CSV does not exist).
+    """
+    csv_path = pathlib.Path(csv_path)
+    if not csv_path.exists():
+        return {}
+    rows = {}
+    with open(csv_path, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            try:
+                rows[int(row["epoch"])] = row
+            except (KeyError, TypeError, ValueError):
+                continue
+    history = {}
+    for epoch in sorted(rows):
+        for key, value in rows[epoch].items():
+            if key in ("epoch", None) or value in (None, ""):
+                continue
+            history.setdefault(key, []).append(float(value))
+    return history
+
+
+def best_so_far(history, monitor, mode):
+    """The best value of `monitor` in `history` (`mode` `"max"` or
+    `"min"`), or None before the first epoch."""
+    values = history.get(monitor, [])
+    if not values:
+        return None
+    return max(values) if mode == "max" else min(values)
+
+
+def first_epoch(out, name, settings, epochs):
+    """Where a run of `settings` in `out` starts, after checking and
+    repairing what an earlier run left there.
+
+    Args:
+        out: the run's output folder.
+        name: str, the artefact name (`<out>/<name>.keras`).
+        settings: JSON-able dict of the command's settings.
+        epochs: int, the epochs the command asks for.
+
+    Returns:
+        The number of completed epochs to resume from (0: a fresh start),
+        or None when there is nothing left to train: the run finished, or
+        it completed its epochs before it was interrupted. Says which on
+        stdout.
+
+    Raises:
+        UsageError: when `out` holds an unfinished run of other settings.
+    """
+    out = pathlib.Path(out)
+    if finished(out, settings) and (out / f"{name}.keras").exists():
+        print(
+            f"zoo-train: {out} already holds this finished run; evaluating "
+            "it again (pass a new --out to train again)"
+        )
+        return None
+    start = completed_epochs(out, settings)
+    if start:
+        trim_history(out / "history.csv", start)
+    else:
+        forget(out)
+    if start >= epochs:
+        print(
+            f"zoo-train: {name} finished its {start} epochs before it was "
+            "interrupted; evaluating it"
+        )
+        return None
+    if start:
+        print(
+            f"zoo-train: resuming {name} from epoch {start + 1}/{epochs} "
+            f"({start} completed; backup in {out / BACKUP_DIR})"
+        )
+    return start
 
 
 def backup_callback(out):

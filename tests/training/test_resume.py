@@ -122,3 +122,45 @@ def test_forget_clears_a_previous_run(tmp_path):
     resume.forget(tmp_path)
 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.keras"]
+
+
+def write_rows(path, rows):
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["epoch", "loss", "val_loss"])
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_read_history_keeps_the_last_row_of_a_repeated_epoch(tmp_path):
+    csv_path = tmp_path / "history.csv"
+    assert resume.read_history(csv_path) == {}
+    write_rows(
+        csv_path,
+        [
+            {"epoch": 0, "loss": 1.0, "val_loss": 2.0},
+            {"epoch": 1, "loss": 0.9, "val_loss": ""},
+            {"epoch": 1, "loss": 0.5, "val_loss": 1.5},
+        ],
+    )
+    history = resume.read_history(csv_path)
+    assert history == {"loss": [1.0, 0.5], "val_loss": [2.0, 1.5]}
+    assert resume.best_so_far(history, "val_loss", "min") == 1.5
+    assert resume.best_so_far(history, "loss", "max") == 1.0
+    assert resume.best_so_far(history, "accuracy", "max") is None
+
+
+def test_first_epoch_of_fresh_resumed_and_finished_runs(tmp_path, capsys):
+    (tmp_path / "history.csv").write_text("stale\n")
+    assert resume.first_epoch(tmp_path, "m", SETTINGS, epochs=5) == 0
+    assert not (tmp_path / "history.csv").exists()  # a fresh start forgets
+
+    make_backup(tmp_path, epoch=2)
+    assert resume.first_epoch(tmp_path, "m", SETTINGS, epochs=5) == 2
+    assert "resuming m from epoch 3/5 (2 completed" in capsys.readouterr().out
+    assert resume.first_epoch(tmp_path, "m", SETTINGS, epochs=2) is None
+    assert "finished its 2 epochs" in capsys.readouterr().out
+
+    resume.finish(tmp_path, SETTINGS)
+    (tmp_path / "m.keras").write_bytes(b"model")
+    assert resume.first_epoch(tmp_path, "m", SETTINGS, epochs=5) is None
+    assert "already holds this finished run" in capsys.readouterr().out

@@ -1,0 +1,115 @@
+"""The `zoo-train` command line: its flags, and the settings that identify
+a run.
+
+Parsing imports neither TensorFlow nor Keras, so `zoo-train --help` and a
+bad flag answer at once.
+"""
+
+from training import cli
+from training.devices import STRATEGIES
+from training.optimizers import OPTIMIZERS
+
+# The sorted names of `training.augment.POLICIES`, listed here so that
+# parsing the command line does not import TensorFlow (a test keeps them
+# equal).
+AUGMENT_POLICIES = ("clothing", "clothing_light", "digits", "digits_light")
+# Flags that change nothing in the trained model: a run may be resumed
+# with different values.
+NOT_SETTINGS = ("verbose", "out")
+
+
+def build_parser():
+    parser = cli.ArgumentParser(
+        prog="zoo-train",
+        description="Train a zoo model; see `zoo-describe` for the models.",
+    )
+    parser.add_argument("--model", required=True, help="registered name")
+    cli.add_data_spec(parser)
+    cli.add_count(parser, "--epochs", "training epochs (default 10)", 10)
+    cli.add_count(
+        parser, "--batch-size", "global batch size (default 128)", 128
+    )
+    parser.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
+    parser.add_argument(
+        "--lr",
+        type=cli.positive_float,
+        help="learning rate (default: a sensible value per optimizer)",
+    )
+    parser.add_argument(
+        "--weight-decay",
+        type=cli.positive_float,
+        default=None,
+        help="decoupled weight decay (adamw; default 1e-4)",
+    )
+    parser.add_argument(
+        "--schedule", choices=("cosine", "none"), default="cosine"
+    )
+    parser.add_argument(
+        "--warmup-epochs",
+        type=cli.non_negative_float,
+        default=0.0,
+        help="linear learning-rate warm-up before the cosine decay",
+    )
+    parser.add_argument("--clipnorm", type=cli.positive_float, default=None)
+    parser.add_argument(
+        "--augment",
+        nargs="?",
+        const=True,
+        default=False,
+        choices=AUGMENT_POLICIES,
+        metavar="POLICY",
+        help="augment the training split with the data set's policy, or "
+        f"with POLICY, one of: {', '.join(AUGMENT_POLICIES)}",
+    )
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--validation-split", type=cli.fraction, default=0.1)
+    cli.add_count(
+        parser, "--limit", "use only the first N training examples (smoke runs)"
+    )
+    cli.add_count(
+        parser,
+        "--test-limit",
+        "evaluate on only the first N test examples (smoke runs)",
+    )
+    cli.add_count(
+        parser, "--max-steps", "at most N training steps per epoch (smoke runs)"
+    )
+    parser.add_argument("--jit-compile", action="store_true")
+    cli.add_count(
+        parser,
+        "--steps-per-execution",
+        "training steps per compiled call (fewer Python round trips)",
+        default=1,
+    )
+    parser.add_argument(
+        "--mixed-precision",
+        action="store_true",
+        help="train in mixed_bfloat16 (CPUs with AVX512-BF16, TPUs, GPUs)",
+    )
+    parser.add_argument("--strategy", choices=STRATEGIES, default="default")
+    cli.add_count(
+        parser,
+        "--logical-cpus",
+        "split the CPU into N logical devices (to try --strategy mirrored "
+        "on one machine)",
+    )
+    parser.add_argument(
+        "--compare-optimizers",
+        action="store_true",
+        help="train with SGD, Momentum, AdaGrad and Adam and plot them",
+    )
+    parser.add_argument("--name", help="artefact name (default: --model)")
+    parser.add_argument(
+        "--out", default=None, help="output folder (default: runs/NAME)"
+    )
+    parser.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1)
+    return parser
+
+
+def run_settings(args):
+    """The flags that identify a run: resuming needs the same ones."""
+    return {
+        key: value
+        for key, value in vars(args).items()
+        if key not in NOT_SETTINGS
+    }

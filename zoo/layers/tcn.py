@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from zoo.layers.tcn_block import TCNBlock
+from zoo.layers.tcn_streaming import TCNStreamingMixin
 from zoo.utils import validation
 
 
@@ -89,7 +90,7 @@ def check_one_normalization(use_batch_norm, use_layer_norm, use_weight_norm):
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class TCN(keras.layers.Layer):
+class TCN(TCNStreamingMixin, keras.layers.Layer):
     """Temporal convolutional network: stacks of dilated residual blocks.
 
     The layer runs `nb_stacks` passes over `dilations`, one `TCNBlock` per
@@ -112,11 +113,13 @@ class TCN(keras.layers.Layer):
     values and gradients with far less work, e.g. ~7x fewer conv FLOPs for
     dilations 1, 2, ..., 128.
 
-    A causal TCN can also run one step at a time (`get_initial_state` and
-    `step`), keeping for each dilated conv a buffer of its last
-    `(kernel_size - 1) * dilation` inputs: each step costs the same
-    whatever the sequence length and gives the same value as the full
-    call at that step.
+    A causal TCN can also run on a sequence that arrives piece by piece
+    (`get_initial_state`, then `step` for one time step or `stream` for a
+    chunk of `n`), keeping for each dilated conv a buffer of its last
+    `(kernel_size - 1) * dilation` inputs: the cost per step does not
+    depend on the sequence length and every output equals the full call
+    at that step. `make_streaming_fn()` returns `stream` compiled for the
+    backend (`tf.function(jit_compile=True)`, `jax.jit`).
 
     Args:
         nb_filters: int, or list with one int per dilation. Channels of
@@ -140,8 +143,19 @@ class TCN(keras.layers.Layer):
             Defaults to `False`.
         use_layer_norm: bool. Layer normalization after each conv.
             Defaults to `False`.
+        go_backwards: bool. Read the sequence in reverse and return the
+            reversed output, as keras' RNNs do, so that
+            `keras.layers.Bidirectional(TCN(...))` works. Defaults to
+            `False`.
+        return_state: bool. Only `False`: a TCN has no recurrent state
+            (keras-tcn accepts the argument and ignores it). Defaults to
+            `False`.
         use_weight_norm: bool. Weight normalisation of the conv kernels.
             Defaults to `False`.
+        double_activation: bool. Apply the activation once more to each
+            block's conv branch, as keras-tcn does; a no-op for ReLU, and
+            needed to reproduce keras-tcn weights trained with another
+            activation. Defaults to `False`.
         **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
 
     Input shape:
@@ -158,8 +172,9 @@ class TCN(keras.layers.Layer):
             `nb_filters` list of the wrong length (or with unequal entries
             together with skip connections), a `padding` other than
             `"causal"`/`"same"`, a `dropout_rate` outside [0, 1), or more
-            than one normalization flag; from `get_initial_state`/`step`
-            with `"same"` padding, before the layer is built, or for inputs
+            than one normalization flag, or `return_state=True`; from
+            `get_initial_state`/`step`/`stream` with `"same"` padding or
+            `go_backwards=True`, before the layer is built, or for inputs
             or states of the wrong shape.
 
     Example:
@@ -174,6 +189,9 @@ class TCN(keras.layers.Layer):
     >>> y_t, state = tcn.step(x[:, 0, :], state)
     >>> y_t.shape
     (2, 16)
+    >>> y, state = tcn.stream(x[:, 1:9, :], state)
+    >>> y.shape
+    (2, 8, 16)
 
     Reference:
         - [Bai, Kolter & Koltun, An Empirical Evaluation of Generic
@@ -196,7 +214,10 @@ class TCN(keras.layers.Layer):
         kernel_initializer="he_normal",
         use_batch_norm=False,
         use_layer_norm=False,
+        go_backwards=False,
+        return_state=False,
         use_weight_norm=False,
+        double_activation=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -220,6 +241,19 @@ class TCN(keras.layers.Layer):
         self.use_batch_norm = bool(use_batch_norm)
         self.use_layer_norm = bool(use_layer_norm)
         self.use_weight_norm = bool(use_weight_norm)
+        self.go_backwards = bool(go_backwards)
+        if return_state:
+            raise ValueError(
+                "A TCN has no recurrent state to return (keras-tcn accepts "
+                "`return_state` and ignores it); for streaming use "
+                "`get_initial_state` and `stream`. Received: "
+                "return_state=True"
+            )
+        self.return_state = False
+        # `keras.layers.Bidirectional` reads it; a TCN keeps no state
+        # across calls.
+        self.stateful = False
+        self.double_activation = bool(double_activation)
         self.supports_masking = True
 
         self.blocks = []
@@ -236,6 +270,7 @@ class TCN(keras.layers.Layer):
                         normalization=normalization,
                         kernel_initializer=self.kernel_initializer,
                         return_skip=True,
+                        double_activation=self.double_activation,
                         name=f"residual_block_{len(self.blocks)}",
                         dtype=self.dtype_policy,
                     )
@@ -268,7 +303,16 @@ class TCN(keras.layers.Layer):
             block.build(shape)
             shape = block.compute_output_shape(shape)[0]
 
-    def call(self, inputs, training=None, mask=None):
+    def call(self, inputs, training=None, mask=None, initial_state=None):
+        if initial_state is not None:
+            raise ValueError(
+                "A TCN takes no `initial_state`; to continue a sequence use "
+                "`stream(inputs, state)`."
+            )
+        if self.go_backwards:
+            # As keras-tcn and keras' RNNs: the output stays reversed.
+            inputs = ops.flip(inputs, axis=1)
+            mask = None if mask is None else ops.flip(mask, axis=1)
         if self._reads_last_step_only(inputs, mask):
             return self._call_last_step(inputs, training)
         x = inputs
@@ -276,13 +320,19 @@ class TCN(keras.layers.Layer):
         for block in self.blocks:
             x, skip = block(x, training=training, mask=mask)
             skips.append(skip)
-        if self.use_skip_connections:
-            x = skips[0]
-            for skip in skips[1:]:
-                x = ops.add(x, skip)
+        x = self._combine(x, skips)
         if self.return_sequences:
             return x
         return self._select_step(x, mask)
+
+    def _combine(self, x, skips):
+        """The TCN output from the last block's `x` and every skip."""
+        if not self.use_skip_connections:
+            return x
+        output = skips[0]
+        for skip in skips[1:]:
+            output = ops.add(output, skip)
+        return output
 
     def _reads_last_step_only(self, inputs, mask):
         # Batch statistics would change if fewer steps were computed.
@@ -311,12 +361,7 @@ class TCN(keras.layers.Layer):
                 x, spacings[i], stride, training=training
             )
             skips.append(skip[:, -1, :])
-        if not self.use_skip_connections:
-            return x[:, -1, :]
-        output = skips[0]
-        for skip in skips[1:]:
-            output = ops.add(output, skip)
-        return output
+        return self._combine(x[:, -1, :], skips)
 
     def _select_step(self, x, mask):
         steps = ops.shape(x)[1]
@@ -342,95 +387,6 @@ class TCN(keras.layers.Layer):
             return (input_shape[0], input_shape[1], filters)
         return (input_shape[0], filters)
 
-    def get_initial_state(self, batch_size):
-        """Zero buffers for `step`, one per dilated conv.
-
-        Args:
-            batch_size: int. Number of sequences streamed in parallel.
-
-        Returns:
-            A list with two tensors per block (`len(blocks) * 2` in all), in
-            block order; the buffer of a conv with dilation `d` and `c`
-            input channels has shape `(batch_size, (kernel_size - 1) * d,
-            c)`.
-        """
-        self._check_streamable()
-        state = []
-        for block in self.blocks:
-            state.extend(block.get_initial_state(batch_size))
-        return state
-
-    def step(self, inputs, state):
-        """Computes the output at one new time step, in inference mode.
-
-        Args:
-            inputs: tensor `(batch, channels)`, the input at time `t`.
-            state: list of buffers from `get_initial_state` or the
-                previous `step`.
-
-        Returns:
-            `(output, new_state)`: `output` of shape `(batch, filters)`
-            equals the `return_sequences=True` output of the full call at
-            time `t` (and so the `return_sequences=False` output when `t`
-            is the last step); `new_state` replaces `state`. Nothing is
-            mutated, so `step` can be jitted (`jax.jit`, `tf.function`).
-
-        Raises:
-            ValueError: with `padding="same"`, before the layer is built,
-                or when `inputs` or `state` have the wrong shape.
-        """
-        self._check_streamable()
-        inputs = ops.convert_to_tensor(inputs, dtype=self.compute_dtype)
-        channels = self.input_spec.axes[-1]
-        if len(inputs.shape) != 2 or inputs.shape[-1] != channels:
-            raise ValueError(
-                f"`step` expects one time step of shape (batch, {channels}). "
-                f"Received: inputs.shape={tuple(inputs.shape)}"
-            )
-        self._check_state(state)
-        x = inputs
-        skips = []
-        new_state = []
-        for i, block in enumerate(self.blocks):
-            (x, skip), block_state = block.step(x, state[2 * i : 2 * i + 2])
-            skips.append(skip)
-            new_state.extend(block_state)
-        if self.use_skip_connections:
-            x = skips[0]
-            for skip in skips[1:]:
-                x = ops.add(x, skip)
-        return x, new_state
-
-    def _check_streamable(self):
-        if self.padding != "causal":
-            raise ValueError(
-                "Streaming inference (`get_initial_state` / `step`) needs "
-                "padding='causal': with 'same' padding an output depends on "
-                f"future inputs. Received: padding={self.padding!r}"
-            )
-        if not self.built:
-            raise ValueError(
-                f"Layer {self.name} must be built before streaming; call it "
-                "on a batch of sequences or call `build(input_shape)` first."
-            )
-
-    def _check_state(self, state):
-        expected = [
-            ((self.kernel_size - 1) * block.dilation_rate, conv.kernel.shape[1])
-            for block in self.blocks
-            for conv in (block.conv1, block.conv2)
-        ]
-        if isinstance(state, (list, tuple)):
-            received = [tuple(buffer.shape[1:]) for buffer in state]
-        else:
-            received = type(state).__name__
-        if received != expected:
-            raise ValueError(
-                "`state` must be the list returned by `get_initial_state` "
-                "or `step`: one buffer per dilated conv with per-sample "
-                f"shapes {expected}. Received: {received!r}"
-            )
-
     def get_config(self):
         config = super().get_config()
         nb_filters = self.nb_filters
@@ -454,7 +410,10 @@ class TCN(keras.layers.Layer):
                 ),
                 "use_batch_norm": self.use_batch_norm,
                 "use_layer_norm": self.use_layer_norm,
+                "go_backwards": self.go_backwards,
+                "return_state": self.return_state,
                 "use_weight_norm": self.use_weight_norm,
+                "double_activation": self.double_activation,
             }
         )
         return config

@@ -5,6 +5,8 @@ from keras import layers
 from keras import ops
 
 from zoo.layers.dilated_conv import DilatedConv1D
+from zoo.layers.tcn_streaming import causal_conv_chunk
+from zoo.layers.tcn_streaming import check_streamable
 from zoo.utils import validation
 
 NORMALIZATIONS = (None, "batch", "layer", "weight")
@@ -50,7 +52,8 @@ class TCNBlock(keras.layers.Layer):
     `ResidualBlock`. With `return_skip=True` the layer also returns the
     branch itself (before the residual add), which a `TCN` sums over blocks
     as its skip connections. keras-tcn applies the activation once more to
-    the branch before the add; for the default ReLU that is a no-op.
+    the branch before the add; for the default ReLU that is a no-op, and
+    `double_activation=True` reproduces it for other activations.
 
     With `padding="causal"` output `t` depends on inputs `t - r + 1 .. t`
     only, where `r = receptive_field = 1 + 2 (kernel_size - 1)
@@ -79,6 +82,9 @@ class TCNBlock(keras.layers.Layer):
             `"he_normal"`.
         use_bias: bool. Whether the convs have a bias. Defaults to `True`.
         return_skip: bool. Return `(output, skip)` instead of `output`.
+            Defaults to `False`.
+        double_activation: bool. Apply the activation once more to the
+            conv branch (its skip output too), as keras-tcn does.
             Defaults to `False`.
         data_format: str. Only `"channels_last"` (or `None`, meaning the
             same) is supported. Defaults to `"channels_last"`.
@@ -126,6 +132,7 @@ class TCNBlock(keras.layers.Layer):
         use_bias=True,
         return_skip=False,
         data_format="channels_last",
+        double_activation=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -143,6 +150,7 @@ class TCNBlock(keras.layers.Layer):
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.use_bias = bool(use_bias)
         self.return_skip = bool(return_skip)
+        self.double_activation = bool(double_activation)
         if data_format not in (None, "channels_last"):
             raise ValueError(
                 "`TCNBlock` supports only data_format='channels_last' "
@@ -231,9 +239,16 @@ class TCNBlock(keras.layers.Layer):
             shortcut = inputs
         else:
             shortcut = self.downsample(apply_mask(inputs, mask))
-        output = self.activation(ops.add(shortcut, x))
-        if self.return_skip:
-            return output, x
+        return self._merge(shortcut, x)
+
+    def _merge(self, shortcut, branch, both=False):
+        """`activation(shortcut + branch)`, with the branch as skip output
+        when `return_skip` (or `both`) is set."""
+        if self.double_activation:
+            branch = self.activation(branch)
+        output = self.activation(ops.add(shortcut, branch))
+        if self.return_skip or both:
+            return output, branch
         return output
 
     def call_strided(self, inputs, spacing, stride, training=None):
@@ -290,7 +305,7 @@ class TCNBlock(keras.layers.Layer):
         shortcut = inputs[:, first::stride, :]
         if self.downsample is not None:
             shortcut = self.downsample(shortcut)
-        return self.activation(ops.add(shortcut, x)), x
+        return self._merge(shortcut, x, both=True)
 
     def compute_mask(self, inputs, mask=None):
         if self.return_skip:
@@ -314,7 +329,7 @@ class TCNBlock(keras.layers.Layer):
             `(batch_size, (kernel_size - 1) * dilation_rate, channels)`,
             where `channels` is the input size of `conv1` and `conv2`.
         """
-        self._check_streamable()
+        check_streamable(self)
         length = (self.kernel_size - 1) * self.dilation_rate
         return [
             ops.zeros(
@@ -338,7 +353,7 @@ class TCNBlock(keras.layers.Layer):
             of shape `(batch, filters)`, and `new_state` the updated
             buffers. Nothing is mutated, so the method can be jitted.
         """
-        self._check_streamable()
+        check_streamable(self)
         x = inputs
         new_state = []
         for (conv, norm, _), buffer in zip(self._branch(), state):
@@ -358,23 +373,34 @@ class TCNBlock(keras.layers.Layer):
                 shortcut = shortcut + ops.cast(
                     self.downsample.bias, kernel.dtype
                 )
-        output = self.activation(ops.add(shortcut, x))
-        if self.return_skip:
-            return (output, x), new_state
-        return output, new_state
+        return self._merge(shortcut, x), new_state
 
-    def _check_streamable(self):
-        if self.padding != "causal":
-            raise ValueError(
-                "Streaming inference (`get_initial_state` / `step`) needs "
-                "padding='causal': with 'same' padding an output depends on "
-                f"future inputs. Received: padding={self.padding!r}"
-            )
-        if not self.built:
-            raise ValueError(
-                f"Layer {self.name} must be built before streaming; call it "
-                "on a batch of sequences or call `build(input_shape)` first."
-            )
+    def stream(self, inputs, state):
+        """Runs the block on `n` new time steps, in inference mode.
+
+        Args:
+            inputs: tensor `(batch, n, channels)`, the next `n` inputs.
+            state: list of two buffers, as for `step`.
+
+        Returns:
+            `(output, new_state)` as for `step`, with outputs of shape
+            `(batch, n, filters)`; equal to the full call at those steps.
+        """
+        check_streamable(self)
+        x = inputs
+        new_state = []
+        for (conv, norm, _), buffer in zip(self._branch(), state):
+            x, buffer = causal_conv_chunk(conv, x, buffer)
+            new_state.append(buffer)
+            if norm is not None:
+                # Inference-mode batch and layer norm are pointwise in time.
+                x = norm(x, training=False)
+            x = self.activation(x)
+        if self.downsample is None:
+            shortcut = inputs
+        else:
+            shortcut = self.downsample(inputs)
+        return self._merge(shortcut, x), new_state
 
     def get_config(self):
         config = super().get_config()
@@ -393,6 +419,7 @@ class TCNBlock(keras.layers.Layer):
                 "use_bias": self.use_bias,
                 "return_skip": self.return_skip,
                 "data_format": self.data_format,
+                "double_activation": self.double_activation,
             }
         )
         return config

@@ -3,6 +3,7 @@ line, and a `run_main` wrapper that turns user errors into exit code 2."""
 
 import argparse
 import contextlib
+import math
 import os
 import re
 import sys
@@ -22,56 +23,35 @@ class ArgumentParser(argparse.ArgumentParser):
         )
 
 
-def positive_int(text):
+def _number(text, convert, accept, expected):
+    """`convert(text)` when `accept` takes it, else the one-line error
+    argparse prints after the flag's name."""
     try:
-        value = int(text)
+        value = convert(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a positive integer, got {text!r}"
-        ) from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(
-            f"expected a positive integer, got {text!r}"
-        )
+        value = None
+    if value is None or not accept(value):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
     return value
+
+
+def positive_int(text):
+    return _number(text, int, lambda v: v >= 1, "a positive integer")
 
 
 def positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a positive number, got {text!r}"
-        ) from None
-    if not value > 0 or value != value or value == float("inf"):
-        raise argparse.ArgumentTypeError(
-            f"expected a positive finite number, got {text!r}"
-        )
-    return value
+    # `0 < v < inf` is False for NaN too.
+    return _number(
+        text, float, lambda v: 0 < v < math.inf, "a positive finite number"
+    )
 
 
 def non_negative_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(
-            f"expected a number >= 0, got {text!r}"
-        )
-    return value
+    return _number(text, float, lambda v: 0 <= v < math.inf, "a number >= 0")
 
 
 def fraction(text):
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(
-            f"expected a number in [0, 1), got {text!r}"
-        )
-    return value
+    return _number(text, float, lambda v: 0 <= v < 1, "a number in [0, 1)")
 
 
 def add_count(parser, flag, help, default=None):

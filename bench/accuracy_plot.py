@@ -87,17 +87,12 @@ def plot_dataset(rows, dataset, path):
     ]
     if not axes_keys:
         return None
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        from matplotlib.ticker import NullFormatter
-    except ImportError:
+    fig = common.new_figure(figsize=(5.2 * len(axes_keys), 4.0))
+    if fig is None:
         return None
-    fig, axes = plt.subplots(
-        1, len(axes_keys), figsize=(5.2 * len(axes_keys), 4.0), squeeze=False
-    )
+    from matplotlib.ticker import NullFormatter
+
+    axes = fig.subplots(1, len(axes_keys), squeeze=False)
     for ax, key in zip(axes[0], axes_keys):
         points = [r for r in rows if r[key] and r[metric] is not None]
         scale = 100.0 if metric == "test_accuracy" else 1.0
@@ -128,7 +123,6 @@ def plot_dataset(rows, dataset, path):
     fig.suptitle(f"{dataset}: {metric} vs size and cost", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 

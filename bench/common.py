@@ -75,7 +75,9 @@ def time_fn(fn, repeats=7, warmup=2, number=1):
     return summarize([_time_once(fn, number) for _ in range(repeats)])
 
 
-def time_interleaved(fns, repeats=7, warmup=2, number=1):
+def time_interleaved(
+    fns, repeats=7, warmup=2, number=1, progress_desc=None
+):
     """Times several callables side by side, alternating their order.
 
     Repeat `r` runs them in order when `r` is even and in reverse order when
@@ -87,6 +89,8 @@ def time_interleaved(fns, repeats=7, warmup=2, number=1):
         repeats: int. Samples per callable. Defaults to 7.
         warmup: int. Untimed calls of each callable first. Defaults to 2.
         number: int. Calls averaged into each sample. Defaults to 1.
+        progress_desc: str or None. When given, the repeats run under a
+            `progress` bar with this description.
 
     Returns:
         A dict mapping each name to `summarize` of its samples, plus a
@@ -97,7 +101,10 @@ def time_interleaved(fns, repeats=7, warmup=2, number=1):
         for name in names:
             fns[name]()
     samples = {name: [] for name in names}
-    for r in range(repeats):
+    rounds = range(repeats)
+    if progress_desc is not None:
+        rounds = progress(rounds, progress_desc)
+    for r in rounds:
         for name in names if r % 2 == 0 else names[::-1]:
             samples[name].append(_time_once(fns[name], number))
     return {
@@ -273,6 +280,19 @@ def run_result(name, rows, meta, paths, columns=None):
         "markdown": markdown_table(rows, columns),
         "paths": {key: str(path) for key, path in paths.items()},
     }
+
+
+def new_figure(**kwargs):
+    """A matplotlib `Figure(**kwargs)`, or None without matplotlib.
+
+    Drawn without pyplot, so a plot never selects (or changes) the
+    process's matplotlib backend, and needs no display.
+    """
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        return None
+    return Figure(**kwargs)
 
 
 def progress(items, desc=None, enabled=True):

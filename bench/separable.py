@@ -195,23 +195,20 @@ def plot(rows, path, title):
 
     Returns the path, or `None` when matplotlib is not installed.
     """
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        from matplotlib.ticker import FormatStrFormatter
-        from matplotlib.ticker import LogLocator
-        from matplotlib.ticker import NullFormatter
-    except ImportError:
+    fig = common.new_figure(figsize=(6.4, 4.2))
+    if fig is None:
         return None
+    from matplotlib.ticker import FormatStrFormatter
+    from matplotlib.ticker import LogLocator
+    from matplotlib.ticker import NullFormatter
+
     widths = sorted({row["width"] for row in rows})
 
     def series(mode, key):
         by_width = {r["width"]: r[key] for r in rows if r["mode"] == mode}
         return [by_width[w] for w in widths]
 
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    ax = fig.subplots()
     ax.plot(
         widths,
         series("forward", "flops_ratio"),
@@ -243,7 +240,6 @@ def plot(rows, path, title):
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 

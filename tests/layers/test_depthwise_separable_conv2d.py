@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import pytest
 
+from tests.layer_test_utils import random_weights
 from tests.layer_test_utils import run_layer_test
 from zoo.layers import DepthwiseSeparableConv2D
 
@@ -46,16 +47,6 @@ def np_separable_conv(
     if bias is not None:
         y += bias
     return y
-
-
-def random_weights(layer):
-    """Sets and returns random weights (layers are built with "zeros"
-    initializers: on JAX each new random-init shape compiles for ~1 s)."""
-    rng = np.random.default_rng(7)
-    layer.set_weights(
-        [rng.normal(size=w.shape).astype("float32") for w in layer.weights]
-    )
-    return [w.numpy() for w in layer.weights]
 
 
 BASE = {"filters": 4, "kernel_size": 3}

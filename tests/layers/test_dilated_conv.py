@@ -4,55 +4,14 @@ import keras
 import numpy as np
 import pytest
 
+from tests.layer_test_utils import keras_conv
+from tests.layer_test_utils import np_dilated_conv
+from tests.layer_test_utils import random_weights
 from tests.layer_test_utils import run_layer_test
 from zoo.layers import CausalConv1D
 from zoo.layers import DilatedConv1D
 from zoo.layers import DilatedConv2D
-
-
-def np_dilated_conv(x, kernel, bias, strides, padding, dilation):
-    """Channels-last N-d convolution written from the definition.
-
-    The dilated kernel is built explicitly by inserting `d - 1` zeros
-    between taps (as keras' own `np_conv1d` reference does), so dilation
-    never goes through the code under test. `padding` is applied with
-    `np.pad`: zeros for "same" (keras' split, extra pixel after) and
-    "causal" (all before), mirrored values for "reflect".
-    """
-    rank = x.ndim - 2
-    k_eff = [k + (k - 1) * (d - 1) for k, d in zip(kernel.shape, dilation)]
-    dilated = np.zeros(tuple(k_eff) + kernel.shape[rank:], kernel.dtype)
-    dilated[tuple(slice(None, None, d) for d in dilation)] = kernel
-
-    pads = [(0, 0)]
-    for size, k, s in zip(x.shape[1:-1], k_eff, strides):
-        if padding == "valid":
-            pads.append((0, 0))
-        elif padding == "causal":
-            pads.append((k - 1, 0))
-        elif padding == "reflect":
-            pads.append(((k - 1) // 2, k - 1 - (k - 1) // 2))
-        else:
-            out = -(-size // s)
-            total = max((out - 1) * s + k - size, 0)
-            pads.append((total // 2, total - total // 2))
-    pads.append((0, 0))
-    mode = "reflect" if padding == "reflect" else "constant"
-    xp = np.pad(x.astype("float64"), pads, mode=mode)
-
-    out_sizes = [
-        (xp.shape[i + 1] - k_eff[i]) // strides[i] + 1 for i in range(rank)
-    ]
-    y = np.zeros((x.shape[0], *out_sizes, kernel.shape[-1]))
-    for offset in np.ndindex(*k_eff):
-        window = tuple(
-            slice(o, o + (n - 1) * s + 1, s)
-            for o, n, s in zip(offset, out_sizes, strides)
-        )
-        y += xp[(slice(None),) + window] @ dilated[offset]
-    if bias is not None:
-        y += bias
-    return y
+from zoo.utils import conv_utils
 
 
 def to_channels_last(x):
@@ -61,17 +20,6 @@ def to_channels_last(x):
 
 def to_channels_first(x):
     return np.moveaxis(x, -1, 1)
-
-
-def random_weights(layer):
-    """Sets and returns random weights. Tests build layers with "zeros"
-    initializers and call this instead, because on JAX every new kernel
-    shape makes a random initializer compile (about 1 s each)."""
-    rng = np.random.default_rng(7)
-    layer.set_weights(
-        [rng.normal(size=w.shape).astype("float32") for w in layer.weights]
-    )
-    return [w.numpy() for w in layer.weights]
 
 
 # --- run_layer_test over configurations -----------------------------------
@@ -88,6 +36,12 @@ CONV1D_CASES = [
     ({"padding": "reflect", "dilation_rate": 3}, (2, 12, 3), (2, 12, 4), 2),
     ({"padding": "same", "strides": 2}, (2, 11, 3), (2, 6, 4), 2),
     ({"padding": "valid", "strides": 3}, (2, 11, 3), (2, 3, 4), 2),
+    (
+        {"padding": "causal", "strides": 2, "dilation_rate": 3},
+        (2, 11, 3),
+        (2, 6, 4),
+        2,
+    ),
     (
         {"padding": "causal", "data_format": "channels_first"},
         (2, 3, 12),
@@ -137,6 +91,12 @@ CONV2D_CASES = [
     ({"padding": "reflect", "dilation_rate": 2}, (2, 9, 9, 2), (2, 9, 9, 4), 2),
     ({"dilation_rate": (2, 3)}, (2, 9, 9, 2), (2, 5, 3, 4), 2),
     ({"padding": "reflect", "strides": 2}, (2, 9, 8, 2), (2, 5, 4, 4), 2),
+    (
+        {"padding": "same", "strides": 2, "dilation_rate": (2, 3)},
+        (2, 9, 8, 2),
+        (2, 5, 4, 4),
+        2,
+    ),
     (
         {"padding": "same", "strides": (2, 1), "data_format": "channels_first"},
         (2, 2, 9, 8),
@@ -223,7 +183,17 @@ def test_effective_kernel_size():
 @pytest.mark.parametrize("padding", ["valid", "same", "causal", "reflect"])
 @pytest.mark.parametrize(
     "kernel_size, dilation, strides",
-    [(3, 1, 1), (3, 3, 1), (2, 4, 1), (4, 1, 2), (3, 1, 3)],
+    [
+        (3, 1, 1),
+        (3, 3, 1),
+        (2, 4, 1),
+        (4, 1, 2),
+        (3, 1, 3),
+        # Strides with dilation: the stride-1 conv, subsampled.
+        (3, 2, 2),
+        (2, 3, 3),
+        (4, 2, 4),
+    ],
 )
 def test_conv1d_matches_numpy(padding, kernel_size, dilation, strides):
     rng = np.random.default_rng(0)
@@ -248,7 +218,15 @@ def test_conv1d_matches_numpy(padding, kernel_size, dilation, strides):
 @pytest.mark.parametrize("padding", ["valid", "same", "reflect"])
 @pytest.mark.parametrize(
     "kernel_size, dilation, strides",
-    [(3, 1, 1), ((3, 2), (2, 3), 1), (2, 1, 2), ((3, 4), 1, (2, 3))],
+    [
+        (3, 1, 1),
+        ((3, 2), (2, 3), 1),
+        (2, 1, 2),
+        ((3, 4), 1, (2, 3)),
+        (3, 2, 2),
+        ((2, 3), (3, 1), (2, 3)),
+        (3, (1, 2), (3, 2)),
+    ],
 )
 def test_conv2d_matches_numpy(padding, kernel_size, dilation, strides):
     rng = np.random.default_rng(1)
@@ -297,6 +275,76 @@ def test_channels_first_matches_numpy(rank, padding):
     )
 
 
+@pytest.mark.parametrize("padding", ["valid", "same", "causal", "reflect"])
+@pytest.mark.parametrize("steps", [9, 10, 11])
+@pytest.mark.parametrize("strides, dilation", [(2, 2), (3, 2), (2, 3)])
+def test_strides_with_dilation_sizes_and_values(
+    padding, steps, strides, dilation
+):
+    x = np.random.default_rng(9).normal(size=(1, steps, 2))
+    x = x.astype("float32")
+    layer = DilatedConv1D(
+        3,
+        3,
+        strides=strides,
+        dilation_rate=dilation,
+        padding=padding,
+        kernel_initializer="zeros",
+    )
+    layer.build(x.shape)
+    kernel, bias = random_weights(layer)
+    y = keras.ops.convert_to_numpy(layer(x))
+    length = conv_utils.conv_output_length(
+        steps, 3, padding, stride=strides, dilation=dilation
+    )
+    assert y.shape == (1, length, 3) == layer.compute_output_shape(x.shape)
+    expected = np_dilated_conv(
+        x, kernel, bias, (strides,), padding, (dilation,)
+    )
+    np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("padding", ["same", "reflect", "causal"])
+def test_strides_with_dilation_channels_first(padding):
+    x = np.random.default_rng(10).normal(size=(2, 3, 13)).astype("float32")
+    layer = DilatedConv1D(
+        4,
+        3,
+        strides=2,
+        dilation_rate=3,
+        padding=padding,
+        data_format="channels_first",
+        kernel_initializer="zeros",
+    )
+    layer.build(x.shape)
+    kernel, bias = random_weights(layer)
+    expected = np_dilated_conv(
+        to_channels_last(x), kernel, bias, (2,), padding, (3,)
+    )
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(layer(x)),
+        to_channels_first(expected),
+        rtol=1e-4,
+        atol=1e-4,
+    )
+
+
+def test_strides_with_dilation_same_needs_a_known_size():
+    layer = DilatedConv2D(2, 3, strides=2, dilation_rate=2, padding="same")
+    # The "same" pad depends on the size, so an unknown one cannot be
+    # guessed; the other modes pad a fixed amount and work.
+    with pytest.raises(
+        ValueError,
+        match=r"DilatedConv2D with padding='same', strides=\(2, 2\) and "
+        r"dilation_rate=\(2, 2\) needs a known input size on axis 1\. "
+        r"Received input shape \(None, None, 8, 1\)",
+    ):
+        layer._explicit_pads((None, None, 8, 1))
+    inputs = keras.Input((None, None, 1))
+    outputs = DilatedConv2D(2, 3, strides=2, dilation_rate=2)(inputs)
+    assert outputs.shape == (None, None, None, 2)
+
+
 def test_causal_output_ignores_the_future():
     rng = np.random.default_rng(3)
     x = rng.normal(size=(1, 20, 2)).astype("float32")
@@ -329,15 +377,12 @@ def test_conv1d_equals_keras_conv1d(kwargs):
     x = rng.normal(size=(2, 3, 17) if channels_first else (2, 17, 3))
     x = x.astype("float32")
     ours = DilatedConv1D(5, 3, kernel_initializer="zeros", **kwargs)
-    reference = keras.layers.Conv1D(5, 3, kernel_initializer="zeros", **kwargs)
     ours.build(x.shape)
-    reference.build(x.shape)
-    reference.set_weights(random_weights(ours))
+    reference = keras_conv(
+        keras.layers.Conv1D, random_weights(ours), x, 5, 3, **kwargs
+    )
     np.testing.assert_allclose(
-        keras.ops.convert_to_numpy(ours(x)),
-        keras.ops.convert_to_numpy(reference(x)),
-        rtol=1e-5,
-        atol=1e-5,
+        keras.ops.convert_to_numpy(ours(x)), reference, rtol=1e-5, atol=1e-5
     )
 
 
@@ -356,15 +401,12 @@ def test_conv2d_equals_keras_conv2d(kwargs):
     shape = (2, 3, 11, 10) if channels_first else (2, 11, 10, 3)
     x = rng.normal(size=shape).astype("float32")
     ours = DilatedConv2D(4, 3, kernel_initializer="zeros", **kwargs)
-    reference = keras.layers.Conv2D(4, 3, kernel_initializer="zeros", **kwargs)
     ours.build(x.shape)
-    reference.build(x.shape)
-    reference.set_weights(random_weights(ours))
+    reference = keras_conv(
+        keras.layers.Conv2D, random_weights(ours), x, 4, 3, **kwargs
+    )
     np.testing.assert_allclose(
-        keras.ops.convert_to_numpy(ours(x)),
-        keras.ops.convert_to_numpy(reference(x)),
-        rtol=1e-5,
-        atol=1e-5,
+        keras.ops.convert_to_numpy(ours(x)), reference, rtol=1e-5, atol=1e-5
     )
 
 
@@ -472,17 +514,6 @@ def test_weight_norm_output_is_invariant_to_kernel_scale():
             {"padding": "causal"},
             r"Expected one of \['valid', 'same', 'reflect'\]\. "
             r"Received: padding='causal'",
-        ),
-        (
-            DilatedConv1D,
-            {"strides": 2, "dilation_rate": 2},
-            r"`strides > 1` is not compatible with `dilation_rate > 1`\. "
-            r"Received: strides=\(2,\), dilation_rate=\(2,\)",
-        ),
-        (
-            DilatedConv2D,
-            {"strides": (1, 2), "dilation_rate": (2, 1)},
-            r"`strides > 1` is not compatible with `dilation_rate > 1`",
         ),
         (
             DilatedConv2D,

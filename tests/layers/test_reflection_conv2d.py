@@ -4,19 +4,12 @@ import keras
 import numpy as np
 import pytest
 
+from tests.layer_test_utils import keras_conv
+from tests.layer_test_utils import np_dilated_conv
+from tests.layer_test_utils import random_weights
 from tests.layer_test_utils import run_layer_test
 from zoo.layers import ReflectionConv2D
 from zoo.layers import ReflectionPadding2D
-
-
-def random_weights(layer):
-    """Sets and returns random weights (layers are built with "zeros"
-    initializers: on JAX each new random-init shape compiles for ~1 s)."""
-    rng = np.random.default_rng(7)
-    layer.set_weights(
-        [rng.normal(size=w.shape).astype("float32") for w in layer.weights]
-    )
-    return [w.numpy() for w in layer.weights]
 
 
 BASE = {"filters": 4, "kernel_size": 3}
@@ -86,23 +79,56 @@ def test_equals_reflection_padding_then_valid_conv2d(
         total = (k - 1) * d
         pads.append((total // 2, total - total // 2))
     padding = ReflectionPadding2D(tuple(pads), data_format=data_format)
-    conv = keras.layers.Conv2D(
+    padded = keras.ops.convert_to_numpy(padding(x))
+    expected = keras_conv(
+        keras.layers.Conv2D,
+        weights,
+        padded,
         5,
         kernel_size,
         strides=strides,
         dilation_rate=dilation,
         padding="valid",
         data_format=data_format,
+    )
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(ours(x)), expected, rtol=1e-5, atol=1e-5
+    )
+
+
+@pytest.mark.parametrize(
+    "kernel_size, strides, dilation, data_format",
+    [
+        (3, 2, 2, "channels_last"),
+        ((2, 3), (3, 2), (2, 3), "channels_last"),
+        (3, 2, (1, 3), "channels_first"),
+    ],
+)
+def test_strides_with_dilation_match_numpy(
+    kernel_size, strides, dilation, data_format
+):
+    channels_first = data_format == "channels_first"
+    shape = (2, 3, 9, 10) if channels_first else (2, 9, 10, 3)
+    x = np.random.default_rng(2).normal(size=shape).astype("float32")
+    layer = ReflectionConv2D(
+        5,
+        kernel_size,
+        strides=strides,
+        dilation_rate=dilation,
+        data_format=data_format,
         kernel_initializer="zeros",
     )
-    conv.build(padding.compute_output_shape(x.shape))
-    conv.set_weights(weights)
-    np.testing.assert_allclose(
-        keras.ops.convert_to_numpy(ours(x)),
-        keras.ops.convert_to_numpy(conv(padding(x))),
-        rtol=1e-5,
-        atol=1e-5,
+    layer.build(x.shape)
+    kernel, bias = random_weights(layer)
+    x_last = np.moveaxis(x, 1, -1) if channels_first else x
+    expected = np_dilated_conv(
+        x_last, kernel, bias, layer.strides, "reflect", layer.dilation_rate
     )
+    if channels_first:
+        expected = np.moveaxis(expected, -1, 1)
+    y = keras.ops.convert_to_numpy(layer(x))
+    assert y.shape == layer.compute_output_shape(x.shape)
+    np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-4)
 
 
 def test_matches_numpy_reflect_and_correlate():
@@ -141,11 +167,6 @@ def test_no_dark_border_on_a_constant_image():
             {"padding": "same"},
             r"`ReflectionConv2D` always uses padding='reflect'; use "
             r"`DilatedConv2D` for other modes\. Received: padding='same'",
-        ),
-        (
-            {"strides": 2, "dilation_rate": 2},
-            r"`strides > 1` is not compatible with `dilation_rate > 1`\. "
-            r"Received: strides=\(2, 2\), dilation_rate=\(2, 2\)",
         ),
         (
             {"kernel_size": 0},

@@ -3,22 +3,21 @@
 import keras
 from keras import ops
 
-from zoo.utils import conv_utils
-from zoo.utils import validation
+from zoo.layers.base_conv import BaseConv
 
 
-class BaseDilatedConv(keras.layers.Layer):
+class BaseDilatedConv(BaseConv):
     """Shared logic of `DilatedConv1D`, `DilatedConv2D` and `ReflectionConv2D`.
 
     The kernel has the same shape and name as keras' `Conv{1,2}D` kernel, so
-    weights can be copied between the two. `"causal"` and `"reflect"` are
-    implemented by padding the input explicitly and running a `"valid"`
-    convolution; `"valid"` and `"same"` go straight to `ops.conv`, which is
-    what the built-in layers do as well.
+    weights can be copied between the two.
     """
 
-    rank = None
-    allowed_padding = ("valid", "same", "reflect")
+    weight_options = BaseConv.weight_options + (
+        "kernel_initializer",
+        "kernel_regularizer",
+        "kernel_constraint",
+    )
 
     def __init__(
         self,
@@ -40,91 +39,29 @@ class BaseDilatedConv(keras.layers.Layer):
         bias_constraint=None,
         **kwargs,
     ):
-        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        rank = self.rank
-        self.filters = validation.positive_int(filters, "filters")
-        self.kernel_size = validation.standardize_tuple(
-            kernel_size, rank, "kernel_size"
+        super().__init__(
+            filters,
+            kernel_size,
+            strides=strides,
+            padding=padding,
+            dilation_rate=dilation_rate,
+            data_format=data_format,
+            activation=activation,
+            use_bias=use_bias,
+            activity_regularizer=activity_regularizer,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
+            **kwargs,
         )
-        self.dilation_rate = validation.standardize_tuple(
-            dilation_rate, rank, "dilation_rate"
-        )
-        self.strides = validation.standardize_tuple(strides, rank, "strides")
-        validation.check_strides_and_dilation(self.strides, self.dilation_rate)
-        self.padding = validation.standardize_padding(
-            padding, self.allowed_padding
-        )
-        self.data_format = validation.standardize_data_format(data_format)
-        self.activation = keras.activations.get(activation)
-        self.use_bias = bool(use_bias)
         self.weight_norm = bool(weight_norm)
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.bias_initializer = keras.initializers.get(bias_initializer)
-        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
-        self.bias_regularizer = keras.regularizers.get(bias_regularizer)
-        self.kernel_constraint = keras.constraints.get(kernel_constraint)
-        self.bias_constraint = keras.constraints.get(bias_constraint)
-        self.input_spec = keras.layers.InputSpec(min_ndim=rank + 2)
-
-    @property
-    def effective_kernel_size(self):
-        """Footprint of the dilated kernel, k + (k - 1)(d - 1) per axis."""
-        return tuple(
-            conv_utils.effective_kernel_size(k, d)
-            for k, d in zip(self.kernel_size, self.dilation_rate)
-        )
-
-    @property
-    def channel_axis(self):
-        return -1 if self.data_format == "channels_last" else 1
-
-    def _spatial_axes(self):
-        if self.data_format == "channels_last":
-            return tuple(range(1, self.rank + 1))
-        return tuple(range(2, self.rank + 2))
-
-    def _reflect_pads(self):
-        return [
-            conv_utils.reflect_pad_amounts(k, d)
-            for k, d in zip(self.kernel_size, self.dilation_rate)
-        ]
-
-    def _check_spatial_sizes(self, shape):
-        for axis, k_eff, (before, after) in zip(
-            self._spatial_axes(),
-            self.effective_kernel_size,
-            self._reflect_pads(),
-        ):
-            size = shape[axis]
-            if size is None:
-                continue
-            if self.padding == "reflect":
-                if max(before, after) >= size:
-                    raise ValueError(
-                        f"Reflection padding must be smaller than the input "
-                        f"size on each padded axis. Axis {axis} has size "
-                        f"{size} but the effective kernel size {k_eff} needs "
-                        f"padding={(before, after)}. Received input shape "
-                        f"{tuple(shape)}."
-                    )
-            elif self.padding == "valid" and size < k_eff:
-                raise ValueError(
-                    f"The input is smaller than the effective kernel size on "
-                    f"axis {axis}: size {size} < {k_eff} with padding="
-                    f"'valid'. Received input shape {tuple(shape)}."
-                )
 
     def build(self, input_shape):
+        super().build(input_shape)
         input_channels = input_shape[self.channel_axis]
-        if input_channels is None:
-            raise ValueError(
-                f"The channel dimension of the inputs to {self.name} must be "
-                f"defined. Received input shape {tuple(input_shape)}."
-            )
-        self._check_spatial_sizes(input_shape)
-        self.input_spec = keras.layers.InputSpec(
-            min_ndim=self.rank + 2, axes={self.channel_axis: input_channels}
-        )
         kernel_shape = self.kernel_size + (input_channels, self.filters)
         self.kernel = self.add_weight(
             name="kernel",
@@ -144,16 +81,7 @@ class BaseDilatedConv(keras.layers.Layer):
                     ops.convert_to_numpy(self._kernel_norm(self.kernel))
                 ),
             )
-        if self.use_bias:
-            self.bias = self.add_weight(
-                name="bias",
-                shape=(self.filters,),
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-            )
-        else:
-            self.bias = None
+        self.add_bias_weight()
 
     def _kernel_norm(self, kernel):
         axes = tuple(range(len(kernel.shape) - 1))
@@ -167,94 +95,19 @@ class BaseDilatedConv(keras.layers.Layer):
         kernel = ops.convert_to_tensor(self.kernel)
         return kernel * (self.weight_norm_g / self._kernel_norm(kernel))
 
-    def _pad_inputs(self, inputs):
-        """Explicit padding for "causal" and "reflect"; returns the padded
-        inputs and the padding to hand to `ops.conv`."""
-        if self.padding not in ("causal", "reflect"):
-            return inputs, self.padding
-        pad_width = [[0, 0] for _ in range(self.rank + 2)]
-        for axis, k_eff, pads in zip(
-            self._spatial_axes(),
-            self.effective_kernel_size,
-            self._reflect_pads(),
-        ):
-            if self.padding == "causal":
-                pad_width[axis] = [k_eff - 1, 0]
-            else:
-                pad_width[axis] = list(pads)
-        mode = "reflect" if self.padding == "reflect" else "constant"
-        return ops.pad(inputs, pad_width, mode=mode), "valid"
-
-    def call(self, inputs):
-        if self.padding == "reflect":
-            self._check_spatial_sizes(inputs.shape)
-        x, conv_padding = self._pad_inputs(inputs)
-        outputs = ops.conv(
+    def convolve(self, x, strides, padding):
+        return ops.conv(
             x,
             self.conv_kernel,
-            strides=self.strides,
-            padding=conv_padding,
-            data_format=self.data_format,
+            strides=strides,
+            padding=padding,
+            data_format="channels_last",
             dilation_rate=self.dilation_rate,
         )
-        if self.use_bias:
-            if self.data_format == "channels_last":
-                bias_shape = (1,) * (self.rank + 1) + (self.filters,)
-            else:
-                bias_shape = (1, self.filters) + (1,) * self.rank
-            outputs = ops.add(outputs, ops.reshape(self.bias, bias_shape))
-        if self.activation is not None:
-            outputs = self.activation(outputs)
-        return outputs
-
-    def compute_output_shape(self, input_shape):
-        output_shape = list(input_shape)
-        axes = self._spatial_axes()
-        for axis, k, s, d in zip(
-            axes, self.kernel_size, self.strides, self.dilation_rate
-        ):
-            output_shape[axis] = conv_utils.conv_output_length(
-                input_shape[axis], k, self.padding, stride=s, dilation=d
-            )
-        output_shape[self.channel_axis] = self.filters
-        return tuple(output_shape)
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            {
-                "filters": self.filters,
-                "kernel_size": self.kernel_size,
-                "dilation_rate": self.dilation_rate,
-                "strides": self.strides,
-                "padding": self.padding,
-                "data_format": self.data_format,
-                "activation": keras.activations.serialize(self.activation),
-                "use_bias": self.use_bias,
-                "weight_norm": self.weight_norm,
-                "kernel_initializer": keras.initializers.serialize(
-                    self.kernel_initializer
-                ),
-                "bias_initializer": keras.initializers.serialize(
-                    self.bias_initializer
-                ),
-                "kernel_regularizer": keras.regularizers.serialize(
-                    self.kernel_regularizer
-                ),
-                "bias_regularizer": keras.regularizers.serialize(
-                    self.bias_regularizer
-                ),
-                "activity_regularizer": keras.regularizers.serialize(
-                    self.activity_regularizer
-                ),
-                "kernel_constraint": keras.constraints.serialize(
-                    self.kernel_constraint
-                ),
-                "bias_constraint": keras.constraints.serialize(
-                    self.bias_constraint
-                ),
-            }
-        )
+        config["weight_norm"] = self.weight_norm
         return config
 
 
@@ -274,8 +127,10 @@ class DilatedConv1D(BaseDilatedConv):
         kernel_size: int or tuple of 1 int. Number of kernel taps.
         dilation_rate: int or tuple of 1 int. Spacing between taps.
             Defaults to 1.
-        strides: int or tuple of 1 int. Cannot be > 1 together with
-            `dilation_rate > 1`. Defaults to 1.
+        strides: int or tuple of 1 int. May be > 1 together with
+            `dilation_rate > 1` (computed as the stride-1 dilated conv
+            sampled every `strides` steps, on every backend). Defaults
+            to 1.
         padding: str. One of `"valid"`, `"same"`, `"causal"`, `"reflect"`.
             Defaults to `"valid"`.
         data_format: str. `"channels_last"` or `"channels_first"`. Defaults
@@ -302,13 +157,15 @@ class DilatedConv1D(BaseDilatedConv):
         - If `data_format="channels_last"`: `(batch, new_steps, filters)`.
         - If `data_format="channels_first"`: `(batch, filters, new_steps)`.
         `new_steps = floor((steps - k_eff) / strides) + 1` for `"valid"`,
-        `ceil(steps / strides)` otherwise.
+        `ceil(steps / strides)` otherwise
+        (`zoo.utils.conv_utils.conv_output_length`).
 
     Raises:
         ValueError: for non-positive `filters`, `kernel_size`,
-            `dilation_rate` or `strides`, an unknown `padding`, or
-            `strides > 1` together with `dilation_rate > 1`; at build time
-            for reflection padding that is not smaller than the input.
+            `dilation_rate` or `strides`, or an unknown `padding`; at build
+            time for reflection padding that is not smaller than the
+            input; at call time for `padding="same"` with `strides > 1`
+            and `dilation_rate > 1` on an axis of unknown size.
 
     Example:
 
@@ -391,8 +248,10 @@ class DilatedConv2D(BaseDilatedConv):
         filters: int. Number of output channels.
         kernel_size: int or tuple of 2 ints. Kernel height and width.
         dilation_rate: int or tuple of 2 ints. Defaults to 1.
-        strides: int or tuple of 2 ints. Cannot be > 1 together with
-            `dilation_rate > 1`. Defaults to 1.
+        strides: int or tuple of 2 ints. May be > 1 together with
+            `dilation_rate > 1` (computed as the stride-1 dilated conv
+            sampled every `strides` pixels, on every backend). Defaults
+            to 1.
         padding: str. One of `"valid"`, `"same"`, `"reflect"`. Defaults to
             `"valid"`.
         data_format: str. `"channels_last"` or `"channels_first"`. Defaults
@@ -424,15 +283,19 @@ class DilatedConv2D(BaseDilatedConv):
           new_width)`.
 
     Raises:
-        ValueError: for non-positive sizes, an unknown `padding` (`"causal"`
-            is 1-D only), or `strides > 1` with `dilation_rate > 1`; at
-            build time for reflection padding not smaller than the input.
+        ValueError: for non-positive sizes or an unknown `padding`
+            (`"causal"` is 1-D only); at build time for reflection padding
+            not smaller than the input; at call time for `padding="same"`
+            with `strides > 1` and `dilation_rate > 1` on an axis of
+            unknown size.
 
     Example:
 
     >>> x = keras.ops.ones((2, 28, 28, 1))
     >>> DilatedConv2D(16, 3, dilation_rate=2, padding="reflect")(x).shape
     (2, 28, 28, 16)
+    >>> DilatedConv2D(16, 3, dilation_rate=2, strides=2)(x).shape
+    (2, 12, 12, 16)
 
     Reference:
         - [Wang et al., Understanding Convolution for Semantic

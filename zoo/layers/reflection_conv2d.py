@@ -20,7 +20,7 @@ class ReflectionConv2D(DilatedConv2D):
         filters: int. Number of output channels.
         kernel_size: int or tuple of 2 ints. Kernel height and width.
         strides: int or tuple of 2 ints. Defaults to 1.
-        dilation_rate: int or tuple of 2 ints. Cannot be > 1 together with
+        dilation_rate: int or tuple of 2 ints. May be > 1 together with
             `strides > 1`. Defaults to 1.
         data_format: str. `"channels_last"` or `"channels_first"`. Defaults
             to the Keras config value.

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from zoo.utils import conv_utils
 from zoo.utils import validation
 
 
@@ -71,22 +72,10 @@ class _ReflectionPadding(keras.layers.Layer):
         self.input_spec = keras.layers.InputSpec(ndim=self.rank + 2)
 
     def _spatial_axes(self):
-        if self.data_format == "channels_last":
-            return tuple(range(1, self.rank + 1))
-        return tuple(range(2, self.rank + 2))
+        return conv_utils.spatial_axes(self.rank, self.data_format)
 
     def _check_sizes(self, shape):
-        # numpy.pad(mode="reflect") needs pad < size: a reflection cannot
-        # repeat the border pixel nor reach past the opposite edge.
-        for axis, (before, after) in zip(self._spatial_axes(), self.padding):
-            size = shape[axis]
-            if size is not None and max(before, after) >= size:
-                raise ValueError(
-                    f"Reflection padding must be smaller than the input size "
-                    f"on each padded axis. Axis {axis} has size {size} but "
-                    f"padding={(before, after)}. Received input shape "
-                    f"{tuple(shape)}."
-                )
+        conv_utils.check_reflect_pads(shape, self._spatial_axes(), self.padding)
 
     def build(self, input_shape):
         self._check_sizes(input_shape)

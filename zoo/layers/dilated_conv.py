@@ -256,18 +256,10 @@ class DilatedConv2D(BaseDilatedConv):
             `"valid"`.
         data_format: str. `"channels_last"` or `"channels_first"`. Defaults
             to the Keras config value.
-        activation: activation function or name. Defaults to `None`.
-        use_bias: bool. Defaults to `True`.
-        weight_norm: bool. Reparametrise the kernel as `g * v / ||v||`.
-            Defaults to `False`.
-        kernel_initializer: initializer for the kernel. Defaults to
-            `"glorot_uniform"`.
-        bias_initializer: initializer for the bias. Defaults to `"zeros"`.
-        kernel_regularizer: optional regularizer for the kernel.
-        bias_regularizer: optional regularizer for the bias.
-        activity_regularizer: optional regularizer for the output.
-        kernel_constraint: optional constraint for the kernel.
-        bias_constraint: optional constraint for the bias.
+        activation, use_bias, weight_norm, kernel_initializer,
+            bias_initializer, kernel_regularizer, bias_regularizer,
+            activity_regularizer, kernel_constraint, bias_constraint: as
+            in `DilatedConv1D`.
         **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
 
     Input shape:

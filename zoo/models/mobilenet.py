@@ -88,11 +88,9 @@ def apply_depthwise_separable_block(
         use_bias=False,
         name=f"{name}_dw",
     )(x)
-    x = layers.BatchNormalization(name=f"{name}_dw_bn")(x)
-    x = layers.ReLU(6.0, name=f"{name}_dw_relu")(x)
+    x = _bn_relu6(x, f"{name}_dw")
     x = layers.Conv2D(filters, 1, use_bias=False, name=f"{name}_pw")(x)
-    x = layers.BatchNormalization(name=f"{name}_pw_bn")(x)
-    return layers.ReLU(6.0, name=f"{name}_pw_relu")(x)
+    return _bn_relu6(x, f"{name}_pw")
 
 
 def apply_inverted_residual_block(
@@ -122,13 +120,11 @@ def apply_inverted_residual_block(
         x = layers.Conv2D(
             in_channels * expansion, 1, use_bias=False, name=f"{name}_expand"
         )(x)
-        x = layers.BatchNormalization(name=f"{name}_expand_bn")(x)
-        x = layers.ReLU(6.0, name=f"{name}_expand_relu")(x)
+        x = _bn_relu6(x, f"{name}_expand")
     x = layers.DepthwiseConv2D(
         3, strides=strides, padding="same", use_bias=False, name=f"{name}_dw"
     )(x)
-    x = layers.BatchNormalization(name=f"{name}_dw_bn")(x)
-    x = layers.ReLU(6.0, name=f"{name}_dw_relu")(x)
+    x = _bn_relu6(x, f"{name}_dw")
     x = layers.Conv2D(filters, 1, use_bias=False, name=f"{name}_project")(x)
     x = layers.BatchNormalization(name=f"{name}_project_bn")(x)
     if strides == 1 and in_channels == filters:
@@ -183,20 +179,19 @@ def mobilenet_v1_style(
     >>> model.get_layer("block13_pw").output.shape
     (None, 4, 4, 256)
     """
-    builder = "mobilenet_v1_style"
-    input_shape = common.image_input_shape(input_shape, builder)
-    validation.positive_int(num_classes, "num_classes")
-    alpha = common.positive_float(alpha, "alpha")
     validation.positive_int(depth_multiplier, "depth_multiplier")
-    validation.rate(dropout_rate, "dropout_rate")
-    blocks = _schedule(blocks, 2, "blocks", "(filters, strides)", builder)
-    common.check_downsampling(
-        input_shape, math.prod(s for _, s in blocks), builder
+    input_shape, alpha, blocks = _check_arguments(
+        "mobilenet_v1_style",
+        input_shape,
+        num_classes,
+        alpha,
+        dropout_rate,
+        blocks,
+        "blocks",
+        ("filters", "strides"),
     )
 
-    inputs = layers.Input(shape=input_shape, name="pixels")
-    x = common.rescale(inputs)
-    x = _stem(x, make_divisible(STEM_FILTERS * alpha))
+    inputs, x = _stem(input_shape, alpha)
     for i, (filters, strides) in enumerate(blocks, start=1):
         x = apply_depthwise_separable_block(
             x,
@@ -259,23 +254,20 @@ def mobilenet_v2_style(
     >>> model.get_layer("head_conv").output.shape
     (None, 4, 4, 256)
     """
-    builder = "mobilenet_v2_style"
-    input_shape = common.image_input_shape(input_shape, builder)
-    validation.positive_int(num_classes, "num_classes")
-    alpha = common.positive_float(alpha, "alpha")
     validation.positive_int(expansion, "expansion")
     validation.positive_int(head_filters, "head_filters")
-    validation.rate(dropout_rate, "dropout_rate")
-    stages = _schedule(
-        stages, 3, "stages", "(filters, repeats, strides)", builder
-    )
-    common.check_downsampling(
-        input_shape, math.prod(s for _, _, s in stages), builder
+    input_shape, alpha, stages = _check_arguments(
+        "mobilenet_v2_style",
+        input_shape,
+        num_classes,
+        alpha,
+        dropout_rate,
+        stages,
+        "stages",
+        ("filters", "repeats", "strides"),
     )
 
-    inputs = layers.Input(shape=input_shape, name="pixels")
-    x = common.rescale(inputs)
-    x = _stem(x, make_divisible(STEM_FILTERS * alpha))
+    inputs, x = _stem(input_shape, alpha)
     index = 0
     for filters, repeats, strides in stages:
         for repeat in range(repeats):
@@ -293,34 +285,56 @@ def mobilenet_v2_style(
         use_bias=False,
         name="head_conv",
     )(x)
-    x = layers.BatchNormalization(name="head_bn")(x)
-    x = layers.ReLU(6.0, name="head_relu")(x)
+    x = _bn_relu6(x, "head")
     outputs = _head(x, num_classes, dropout_rate)
     return common.functional_model(inputs, outputs, name)
 
 
-def _schedule(value, width, arg, layout, builder):
+def _check_arguments(
+    builder, input_shape, num_classes, alpha, dropout_rate, value, arg, fields
+):
+    """Checks what both builders take; returns the input shape, `alpha`
+    and the schedule `value` as a list of tuples of `fields` (the last
+    one the strides)."""
+    input_shape = common.image_input_shape(input_shape, builder)
+    validation.positive_int(num_classes, "num_classes")
+    alpha = common.positive_float(alpha, "alpha")
+    validation.rate(dropout_rate, "dropout_rate")
     try:
         rows = [tuple(row) for row in value]
     except TypeError:
         rows = []
-    if not rows or any(len(row) != width for row in rows):
+    if not rows or any(len(row) != len(fields) for row in rows):
+        layout = "(" + ", ".join(fields) + ")"
         raise ValueError(
             f"`{builder}` expects `{arg}` to be a non-empty sequence of "
             f"{layout} tuples. Received: {arg}={value!r}"
         )
     for row in rows:
-        for value in row:
-            validation.positive_int(value, arg)
-    return rows
+        for entry in row:
+            validation.positive_int(entry, arg)
+    common.check_downsampling(
+        input_shape, math.prod(row[-1] for row in rows), builder
+    )
+    return input_shape, alpha, rows
 
 
-def _stem(x, filters):
+def _bn_relu6(x, prefix):
+    x = layers.BatchNormalization(name=f"{prefix}_bn")(x)
+    return layers.ReLU(6.0, name=f"{prefix}_relu")(x)
+
+
+def _stem(input_shape, alpha):
+    inputs = layers.Input(shape=input_shape, name="pixels")
+    x = common.rescale(inputs)
     x = layers.Conv2D(
-        filters, 3, padding="same", use_bias=False, name="stem_conv"
+        make_divisible(STEM_FILTERS * alpha),
+        3,
+        padding="same",
+        use_bias=False,
+        name="stem_conv",
     )(x)
-    x = layers.BatchNormalization(name="stem_bn")(x)
-    return layers.ReLU(6.0, name="stem_relu")(x)
+    return inputs, _bn_relu6(x, "stem")
 
 
 def _head(x, num_classes, dropout_rate):

@@ -8,18 +8,19 @@ NumPy values, which forces JAX's asynchronous dispatch to finish.
 """
 
 import argparse
-import datetime
-import importlib.metadata
 import json
 import os
 import pathlib
-import platform
 import statistics
 import subprocess
 import sys
 import time
 
 import numpy as np
+
+from training import machine
+from training import markdown
+from training.machine import package_version  # noqa: F401 - bench's API
 
 BENCH_DIR = pathlib.Path(__file__).resolve().parent
 RESULTS_ENV = "ZOO_BENCH_RESULTS_DIR"
@@ -123,28 +124,6 @@ def paired_ratio(numerator, denominator):
     return float(statistics.median(a / b for a, b in pairs))
 
 
-def cpu_model():
-    """The CPU model name from /proc/cpuinfo, or `platform.processor()`."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def package_version(*names):
-    """Installed version of the first of `names` found, else `None`."""
-    for name in names:
-        try:
-            return importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            continue
-    return None
-
-
 def git_revision():
     try:
         result = subprocess.run(
@@ -160,46 +139,13 @@ def git_revision():
 
 
 def machine_info():
-    """Machine, software versions and load, to store next to timings."""
-    import keras
-
-    try:
-        usable_cores = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable_cores = os.cpu_count()
-    return {
-        "cpu": cpu_model(),
-        "cores": os.cpu_count(),
-        "usable_cores": usable_cores,
-        "load_average_1min": round(os.getloadavg()[0], 2),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "keras": keras.__version__,
-        "backend": keras.backend.backend(),
-        "tensorflow": package_version("tensorflow", "tensorflow-cpu"),
-        "jax": package_version("jax"),
-        "numpy": np.__version__,
-        "git_revision": git_revision(),
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
-            timespec="seconds"
-        ),
-    }
+    """Machine, software versions and load, to store next to timings:
+    `training.machine.machine_summary()` plus the `git_revision`."""
+    return {**machine.machine_summary(), "git_revision": git_revision()}
 
 
-def machine_line(meta):
-    """One-line summary of `machine_info()` for Markdown reports."""
-    parts = [
-        f"{meta['cpu']}, {meta['usable_cores']} cores",
-        f"load {meta['load_average_1min']}",
-        f"Python {meta['python']}",
-        f"keras {meta['keras']} ({meta['backend']} backend)",
-    ]
-    if meta.get("tensorflow"):
-        parts.append(f"tensorflow {meta['tensorflow']}")
-    if meta.get("jax") and meta["backend"] == "jax":
-        parts.append(f"jax {meta['jax']}")
-    parts.append(meta["date"])
-    return "Machine: " + ", ".join(parts)
+# One line for Markdown reports: "Machine: <CPU>, <N> cores, load ...".
+machine_line = machine.summary_line
 
 
 def _cell(value):
@@ -215,19 +161,10 @@ def _cell(value):
 
 
 def markdown_table(rows, columns=None):
-    """A Markdown table of `rows` (dicts), columns in first-seen order."""
-    if columns is None:
-        columns = []
-        for row in rows:
-            columns.extend(key for key in row if key not in columns)
-    lines = [
-        "| " + " | ".join(columns) + " |",
-        "|" + "|".join("---" for _ in columns) + "|",
-    ]
-    for row in rows:
-        cells = (_cell(row.get(column)) for column in columns)
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    """A Markdown table of `rows` (dicts), columns in first-seen order,
+    cells in the benchmarks' format (3 significant decimals, yes/**no**,
+    "—" for a missing value)."""
+    return markdown.markdown_table(columns, rows, fmt=_cell)
 
 
 def write_results(name, rows, meta, results_dir=None, columns=None):

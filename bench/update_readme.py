@@ -22,9 +22,10 @@ import sys
 from bench import common
 from bench.registry import BENCHMARKS
 from bench.registry import benchmark_of
+from training import markdown
 
-START = "<!-- bench:start -->"
-END = "<!-- bench:end -->"
+SECTION = "bench"
+START, END = markdown.section_markers(SECTION)
 README = common.BENCH_DIR.parent / "README.md"
 HEADING = "## Performance"
 INTRO = (
@@ -129,26 +130,6 @@ def render_section(results_dir, readme_dir):
     return "\n\n".join(parts)
 
 
-def replace_section(text, section):
-    """`text` with the part between the markers replaced by `section`.
-
-    Raises:
-        ValueError: when a marker appears more than once, or only one of
-            them, or the end marker comes first.
-    """
-    starts, ends = text.count(START), text.count(END)
-    if starts == 0 and ends == 0:
-        text = text.rstrip("\n") + f"\n\n{HEADING}\n\n{START}\n{END}\n"
-    elif starts != 1 or ends != 1 or text.index(START) > text.index(END):
-        raise ValueError(
-            f"The README must contain {START} once, followed by {END} once. "
-            f"Received: {starts} start and {ends} end marker(s)."
-        )
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{START}\n{section}\n{END}{tail}"
-
-
 def update_readme(readme=None, results_dir=None, check=False):
     """Rewrites the README's benchmark section.
 
@@ -164,8 +145,11 @@ def update_readme(readme=None, results_dir=None, check=False):
     readme = pathlib.Path(readme or README)
     results_dir = common.resolve_results_dir(results_dir)
     text = readme.read_text()
-    updated = replace_section(
-        text, render_section(results_dir, readme.resolve().parent)
+    updated = markdown.replace_section(
+        text,
+        SECTION,
+        render_section(results_dir, readme.resolve().parent),
+        heading=HEADING,
     )
     if updated == text:
         return False

@@ -1,8 +1,6 @@
 """Assembles the concept guide: every section, then the table of checks."""
 
-import os
 import pathlib
-import platform
 import time
 
 import keras
@@ -19,6 +17,7 @@ from tools.concepts import separable
 from tools.concepts import sequences
 from tools.concepts import shapes
 from tools.concepts import sharing
+from training import machine
 
 # Section name -> writer, in the guide's order.
 SECTIONS = {
@@ -105,10 +104,11 @@ def build_guide(out_dir="docs", quick=False, sections=None):
 
 
 def _setup_line(quick):
+    found = machine.versions()
     return (
-        f"Generated with keras {keras.__version__} on the "
-        f"`{keras.backend.backend()}` backend, Python "
-        f"{platform.python_version()}, {os.cpu_count()} CPU cores"
+        f"Generated with keras {found['keras']} on the "
+        f"`{found['backend']}` backend, Python {found['python']}, "
+        f"{machine.hardware()}"
         + (", **quick mode** (tiny sizes)." if quick else ".")
     )
 

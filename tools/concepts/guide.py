@@ -18,6 +18,8 @@ import time
 
 import numpy as np
 
+from training.markdown import markdown_table
+
 IMAGE_DIR = "img"
 FIGURE_DPI = 90
 
@@ -76,12 +78,7 @@ class Guide:
         self.parts.append("```text\n" + textwrap.dedent(text).strip() + "\n```")
 
     def table(self, header, rows):
-        cells = [[str(c) for c in header]]
-        cells += [[_cell(c) for c in row] for row in rows]
-        lines = ["| " + " | ".join(cells[0]) + " |"]
-        lines.append("|" + "|".join("---" for _ in header) + "|")
-        lines += ["| " + " | ".join(row) + " |" for row in cells[1:]]
-        self.parts.append("\n".join(lines))
+        self.parts.append(markdown_table(header, rows, fmt=_cell))
 
     # --- executed code ---------------------------------------------------
 
@@ -200,6 +197,7 @@ def _working_dir(path):
 
 
 def _cell(value):
+    # markdown_table escapes "|"; a newline would end the table row.
     if isinstance(value, (float, np.floating)):
         return format_value(value)
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    return str(value).replace("\n", " ")

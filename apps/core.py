@@ -10,6 +10,7 @@ import pathlib
 import re
 
 import numpy as np
+from scipy import ndimage
 
 from apps import preprocess
 from apps.models import top_k
@@ -18,6 +19,10 @@ from zoo import arithmetic
 EXAMPLES_DIR = pathlib.Path(__file__).resolve().parent / "examples"
 MNIST_BOX = 20  # MNIST fits each digit into 20x20 of its 28x28 frame
 MNIST_SIZE = 28
+# Paper whose border still reads as this much ink after `ink_from_gray` is
+# unevenly lit (a photo), not clean.
+UNEVEN_BORDER = 0.1 * 255
+FAMILIES = {"digits": "mnist", "clothing": "fashion"}  # name -> style
 
 
 def prepare(ink, style, size=MNIST_SIZE):
@@ -76,14 +81,45 @@ def predict_image(entry, image):
     return top_k(probabilities, entry.class_names)
 
 
+def flatten_background(ink):
+    """Removes a slowly varying background, such as a photo's lighting.
+
+    A clean picture is returned as it is. Otherwise the background is the
+    picture's grey opening with a window wider than any pen stroke (a
+    sixth of its longest side), which keeps the slow light gradient and
+    drops the strokes; subtracting it leaves the strokes on black.
+    """
+    ink = np.asarray(ink, dtype="float32")
+    border = np.concatenate([ink[0], ink[-1], ink[:, 0], ink[:, -1]])
+    if np.percentile(border, 90) < UNEVEN_BORDER:
+        return ink
+    size = max(3, max(ink.shape) // 6)
+    background = ndimage.grey_opening(ink, size=(size, size))
+    return np.clip(ink - background, 0, 255)
+
+
 def read_ink(file):
     """An uploaded file (path, bytes or PIL image) as an ink-high array."""
     return preprocess.ink_from_gray(preprocess.load_image(file))
 
 
+def prepare_upload(ink):
+    """An upload prepared for both families.
+
+    Digits get their background flattened first (strokes are thin, so the
+    opening cannot eat them); clothing fills its frame and keeps its
+    shading, which an opening would erase.
+    """
+    return {
+        "mnist": prepare(flatten_background(ink), "mnist"),
+        "fashion": prepare(ink, "fashion"),
+    }
+
+
 def predict_file(entry, file):
     """Top-5 of an image file (path, bytes or PIL image)."""
-    return predict_image(entry, prepare(read_ink(file), entry.style))
+    images = prepare_upload(read_ink(file))
+    return predict_image(entry, images[entry.style])
 
 
 def settle_step(probabilities):
@@ -93,6 +129,19 @@ def settle_step(probabilities):
     return int(changes[-1]) + 1 if changes.size else 0
 
 
+def _receptive_field_text(row, input_size):
+    field = row["receptive_field"]
+    if field is None:
+        return "—"
+    if len(row["output_shape"]) < 4 and field >= input_size:
+        # Global pooling and flattening mix every position: each output
+        # then sees the whole input, not a window of it.
+        return f"{field} (whole input)"
+    if field > input_size:
+        return f"{field} (> input: covers it all)"
+    return str(field)
+
+
 def architecture_rows(model):
     """`zoo.arithmetic.layer_table` as display rows, and the FLOPs total.
 
@@ -100,6 +149,7 @@ def architecture_rows(model):
         `(rows, flops)`: rows of strings, one per layer, and the sum of
         the layers' FLOPs as an int.
     """
+    input_size = model.inputs[0].shape[1] or 0
     rows, flops = [], 0
     for row in arithmetic.layer_table(model):
         flops += row["flops"] or 0
@@ -110,17 +160,40 @@ def architecture_rows(model):
                 str(row["output_shape"]),
                 f"{row['params']:,}",
                 "—" if row["flops"] is None else f"{row['flops']:,}",
-                "—"
-                if row["receptive_field"] is None
-                else str(row["receptive_field"]),
+                _receptive_field_text(row, input_size),
             ]
         )
     return rows, flops
 
 
+IMAGE_LINK = re.compile(r"!\[([^\]]*)\]\(([^)]*)\)")
+
+
 def strip_images(markdown):
     """Drops Markdown images: their relative paths do not resolve here."""
-    return re.sub(r"!\[[^\]]*\]\([^)]*\)", "", markdown)
+    return IMAGE_LINK.sub("", markdown)
+
+
+def card_parts(markdown):
+    """A model card's text without its images, and the images' references.
+
+    Headings left with nothing under them once the images are gone are
+    dropped too: the images are shown beside the text instead.
+
+    Returns:
+        `(text, images)`, `images` a list of `(caption, file name)`.
+    """
+    images = [
+        (caption, target.rsplit("/", 1)[-1])
+        for caption, target in IMAGE_LINK.findall(markdown)
+    ]
+    sections = re.split(r"(?m)^(?=#{1,6} )", strip_images(markdown))
+    kept = [
+        section
+        for section in sections
+        if not section.startswith("#") or section.partition("\n")[2].strip()
+    ]
+    return "".join(kept).strip(), images
 
 
 def sample_image():

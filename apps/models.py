@@ -65,6 +65,20 @@ class ModelEntry:
         return "fashion" if "fashion" in self.dataset.lower() else "mnist"
 
     @property
+    def test_accuracy(self):
+        """The card's measured test accuracy, `None` when it has none."""
+        metrics = self.card.get("metrics")
+        if not isinstance(metrics, dict):
+            return None
+        value = metrics.get("test_accuracy")
+        return float(value) if isinstance(value, (int, float)) else None
+
+    @property
+    def family(self):
+        """What the model reads, in a person's words: digits or clothing."""
+        return "clothing" if self.style == "fashion" else "digits"
+
+    @property
     def is_digit_model(self):
         return self.is_image_classifier and self.style == "mnist"
 
@@ -147,7 +161,11 @@ def describe(name, model, card, info):
     names = card.get("classes") or info.get("class_names")
     if not names or len(names) != outputs:
         names = [str(i) for i in range(outputs)]
-    description = card.get("description") or info.get("description") or ""
+    description = card.get("description") or ""
+    if "dataset_description" not in card:
+        # Cards written before the data set got its own field put the data
+        # set's text under `description`: the registry's says more.
+        description = info.get("description") or description
     return task, dataset, tuple(str(n) for n in names), description
 
 
@@ -208,7 +226,7 @@ class ModelStore:
         return self.entries[name]
 
     def names(self, kind="all"):
-        """Sorted names of one kind: all, image, digit, sequence."""
+        """Sorted names of one kind: all, image, digit, clothing, sequence."""
         tests = {
             "all": lambda e: True,
             "image": lambda e: e.is_image_classifier,
@@ -220,4 +238,28 @@ class ModelStore:
                 and not e.dataset.lower().startswith("pmnist")
             ),
         }
+        tests["clothing"] = lambda e: e.is_image_classifier and (
+            e.style == "fashion"
+        )
         return sorted(n for n, e in self.entries.items() if tests[kind](e))
+
+    def best(self, kind):
+        """The name of the most accurate model of one kind, or `None`.
+
+        Every tab picks its default here, so they agree: the highest test
+        accuracy on the model cards wins; models without a measured
+        accuracy come after, by name.
+
+        Args:
+            kind: str. As for `names`: `"digit"`, `"clothing"`,
+                `"image"`, `"sequence"` or `"all"`.
+        """
+        names = self.names(kind)
+        if not names:
+            return None
+
+        def rank(name):
+            accuracy = self.entries[name].test_accuracy
+            return (accuracy is None, -(accuracy or 0.0), name)
+
+        return min(names, key=rank)

@@ -140,34 +140,82 @@ def figure_to_array(figure):
     return np.asarray(Image.open(buffer).convert("RGB"))
 
 
-def probability_plot(probabilities, class_names, width=28):
-    """Line plot of every class probability against the pixels read.
+def row_probabilities(probabilities, width=28):
+    """The probabilities after each complete row of pixels was read."""
+    probabilities = np.asarray(probabilities)
+    return probabilities[width - 1 :: width]
+
+
+def reading_plot(probabilities, image, class_names, target, width=28):
+    """What a reader can follow: the digit revealed row by row above the
+    top class and the probability of `target` after each row.
 
     Args:
-        probabilities: array `(steps, classes)`.
+        probabilities: array `(steps, classes)` from `Streamer.run`.
+        image: array `(rows, width)`, the digit read.
         class_names: names of the classes, in output order.
-        width: int. Image width, to mark where each row of pixels ends.
+        target: int. The class whose probability is drawn (the true or
+            drawn digit).
+        width: int. Pixels per row.
     """
-    steps = len(probabilities)
-    figure = Figure(figsize=(9, 3.6), dpi=90, layout="constrained")
-    axes = figure.add_subplot()
-    colours = [f"C{i}" for i in range(len(class_names))]
-    for index, name in enumerate(class_names):
-        axes.plot(
-            np.arange(1, steps + 1),
-            probabilities[:, index],
-            color=colours[index % len(colours)],
-            linewidth=1.4,
-            label=str(name),
+    rows = row_probabilities(probabilities, width)
+    count = len(rows)
+    read = np.arange(1, count + 1)
+    figure = Figure(figsize=(9, 4.6), dpi=90, layout="constrained")
+    strips, axes = figure.subplots(
+        2, 1, height_ratios=[1, 2.4], gridspec_kw={"hspace": 0.05}
+    )
+    # The digit as read so far at a few points, unread rows shaded.
+    marks = list(range(count // 7, count + 1, max(1, count // 7)))
+    shown = np.full((image.shape[0], len(marks) * (width + 2)), 40.0)
+    for index, row in enumerate(marks):
+        partial = np.where(
+            np.arange(image.shape[0])[:, None] < row, image, 40.0
         )
-    row_ends = list(range(width * 4, steps + 1, width * 4))
-    axes.set_xticks(row_ends, [f"{t}\nrow {t // width}" for t in row_ends])
-    axes.grid(axis="x", color="0.9")
-    axes.set_xlim(1, steps)
-    axes.set_ylim(-0.02, 1.02)
-    axes.set_xlabel("pixels read (row by row)")
+        left = index * (width + 2)
+        shown[:, left : left + width] = partial
+    strips.imshow(shown, cmap="gray", vmin=0, vmax=255, aspect="equal")
+    strips.set_xticks(
+        [i * (width + 2) + width / 2 for i in range(len(marks))],
+        [f"{row} rows" for row in marks],
+        fontsize=8,
+    )
+    strips.set_yticks([])
+    strips.set_title("The digit as read so far", fontsize=10)
+    top = rows.argmax(axis=1)
+    axes.plot(
+        read,
+        rows[:, target],
+        color="C3",
+        linewidth=2,
+        label=f"P({class_names[target]})",
+    )
+    axes.plot(
+        read,
+        rows.max(axis=1),
+        color="C0",
+        linewidth=1,
+        marker="o",
+        markersize=3,
+        label="top class (its name above)",
+    )
+    for step, (name, p) in enumerate(zip(top, rows.max(axis=1))):
+        if step == 0 or top[step - 1] != name:
+            axes.annotate(
+                str(class_names[name]),
+                (step + 1, p),
+                textcoords="offset points",
+                xytext=(0, 6),
+                ha="center",
+                fontsize=9,
+                color="C0",
+            )
+    axes.set_xlim(0.5, count + 0.5)
+    axes.set_ylim(-0.02, 1.12)
+    axes.set_xlabel("rows of pixels read")
     axes.set_ylabel("probability")
-    axes.legend(ncol=1, fontsize=8, loc="center left", bbox_to_anchor=(1, 0.5))
+    axes.grid(color="0.92")
+    axes.legend(loc="lower right", fontsize=8)
     return figure_to_array(figure)
 
 

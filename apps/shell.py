@@ -111,7 +111,7 @@ class App(
             # tabs read it.
             current = gr.State(None)
             gr.Markdown(self.header())
-            self.layout_draw(current)
+            self.layout_draw(demo, current)
             self.layout_upload(current)
             self.layout_inside(current)
             self.layout_playground(current)

@@ -7,6 +7,7 @@ and `apps.classifier` says how to install it.
 import functools
 import logging
 import os
+import re
 
 # Gradio reads this when it is imported: the app needs no network.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -27,29 +28,49 @@ INSTALL_HINT = (
 )
 
 
-def guarded(handler):
-    """Turns failures into messages for the page and logs the traceback.
+# An absolute path inside a message, such as the server's temporary copy
+# of an upload (`/tmp/gradio/<hash>/name.png`) quoted by Pillow.
+ABSOLUTE_PATH = re.compile(r"(?<![\w.])/(?:[^\s'\"/]+/)+([^\s'\"/]+)")
 
-    Bad input becomes a `gr.Error` with the reason (shown as a toast and
-    returned to API clients); anything unexpected is logged with its
-    traceback and reported without details.
+
+def path_free(message):
+    """`message` with every absolute path cut down to its file name."""
+    return ABSOLUTE_PATH.sub(r"\1", str(message))
+
+
+def refuse(message, title="Cannot use this input"):
+    """A titled `gr.Error` for the page that prints no server traceback."""
+    return gr.Error(path_free(message), title=title, print_exception=False)
+
+
+def guarded(handler):
+    """Turns failures into titled, path-free messages for the page.
+
+    A refusal (bad input, unknown model or layer) becomes a `gr.Error`
+    shown as a toast and returned to API clients, and one log line;
+    anything unexpected is logged with its traceback and reported without
+    details.
     """
 
     @functools.wraps(handler)
     def wrapper(*args, **kwargs):
         try:
             return handler(*args, **kwargs)
-        except gr.Error:
+        except gr.Error as err:
+            LOG.info("Refused in %s: %s", handler.__name__, err.message)
+            err.message = path_free(err.message)
+            err.print_exception = False
             raise
         except preprocess.InputError as err:
             LOG.info("Refused input in %s: %s", handler.__name__, err)
-            raise gr.Error(str(err), title="Cannot use this input") from None
+            raise refuse(err) from None
         except Exception:
             LOG.exception("Handler %s failed", handler.__name__)
             raise gr.Error(
                 "Something went wrong on the server; the details are in "
                 "its log.",
                 title="Internal error",
+                print_exception=False,
             ) from None
 
     return wrapper

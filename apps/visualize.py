@@ -25,6 +25,8 @@ import numpy as np
 from keras import ops
 from matplotlib import colormaps
 from PIL import Image
+from PIL import ImageDraw
+from PIL import ImageFont
 
 FEATURE_CMAP = "viridis"
 KERNEL_CMAP = "RdBu_r"  # blue negative, white 0, red positive
@@ -98,6 +100,98 @@ def feature_map_grid(maps, max_maps=MAX_MAPS, zoom=1):
     columns = math.ceil(math.sqrt(channels))
     cells = [upscale(colorize(maps[..., c]), zoom) for c in range(channels)]
     return tile(cells, columns, gap=zoom)
+
+
+LABEL_HEIGHT = 12  # pixels of the gutter above each map for its number
+BAR_WIDTH = 14
+
+
+def _text(image, xy, text, fill=(40, 40, 40)):
+    draw = ImageDraw.Draw(image)
+    draw.text(xy, text, fill=fill, font=ImageFont.load_default(size=10))
+
+
+def colour_bar(height, top, bottom, cmap=FEATURE_CMAP, caption=None):
+    """A vertical colour bar with its end labels (text) written beside it."""
+    ramp = np.linspace(1.0, 0.0, height)[:, None].repeat(BAR_WIDTH, axis=1)
+    bar = colorize(ramp, cmap, 0.0, 1.0)
+    canvas = Image.new("RGB", (BAR_WIDTH + 56, height), "white")
+    canvas.paste(Image.fromarray(bar), (0, 0))
+    _text(canvas, (BAR_WIDTH + 3, 0), top)
+    _text(canvas, (BAR_WIDTH + 3, height - 11), bottom)
+    if caption:
+        _text(canvas, (BAR_WIDTH + 3, height // 2 - 16), caption)
+    return np.asarray(canvas)
+
+
+def feature_map_figure(maps, shared_scale=False, max_maps=MAX_MAPS):
+    """Numbered feature maps with a colour bar, ready for the page.
+
+    Each map is enlarged to at least 48 pixels and gets its channel number
+    in a gutter above it (a label never covers a map).
+
+    Args:
+        maps: array `(height, width, channels)` of one image's activations.
+        shared_scale: bool. One colour scale for every map (compare their
+            strength) instead of each map on its own range (see its
+            pattern). Defaults to `False`.
+        max_maps: int. Channels shown at most (the first ones).
+
+    Returns:
+        An RGB uint8 image: the grid, then the colour bar on the right.
+    """
+    maps = np.asarray(maps, dtype="float32")
+    channels = min(maps.shape[-1], max_maps)
+    maps = maps[..., :channels]
+    zoom = max(1, math.ceil(48 / max(maps.shape[:2])))
+    vmin, vmax = (float(maps.min()), float(maps.max()))
+    cells = []
+    for c in range(channels):
+        limits = (vmin, vmax) if shared_scale else (None, None)
+        cell = upscale(colorize(maps[..., c], FEATURE_CMAP, *limits), zoom)
+        labelled = Image.new(
+            "RGB", (cell.shape[1], cell.shape[0] + LABEL_HEIGHT), "white"
+        )
+        labelled.paste(Image.fromarray(cell), (0, LABEL_HEIGHT))
+        _text(labelled, (1, 0), str(c + 1))
+        cells.append(np.asarray(labelled))
+    grid = tile(cells, math.ceil(math.sqrt(channels)), gap=3)
+    if shared_scale:
+        bar = colour_bar(grid.shape[0], f"{vmax:.3g}", f"{vmin:.3g}")
+    else:
+        caption = "each map\non its own\nscale"
+        bar = colour_bar(grid.shape[0], "max", "min", caption=caption)
+    gap = np.full((grid.shape[0], 8, 3), 255, "uint8")
+    return np.concatenate([grid, gap, bar], axis=1)
+
+
+# Layers whose output is worth looking at: what a conv computes, what a
+# pooling keeps and what an activation lets through. Batch norm, dropout,
+# rescaling and padding outputs look like their input.
+_SHOWN_TYPES = (
+    keras.layers.Activation,
+    keras.layers.ReLU,
+    keras.layers.LeakyReLU,
+    keras.layers.ELU,
+    keras.layers.PReLU,
+    keras.layers.Add,
+    keras.layers.MaxPooling2D,
+    keras.layers.AveragePooling2D,
+)
+
+
+def layers_worth_seeing(model):
+    """Names of the conv, pooling and activation layers with 4-D outputs."""
+    names = []
+    for layer in model.layers:
+        try:
+            rank = len(layer.output.shape)
+        except (AttributeError, ValueError):
+            continue
+        shown = isinstance(layer, _SHOWN_TYPES)
+        if rank == 4 and (shown or _kernel_tensor(layer) is not None):
+            names.append(layer.name)
+    return names
 
 
 def _kernel_tensor(layer):

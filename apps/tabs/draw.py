@@ -10,13 +10,41 @@ from apps.ui import pixel_image
 DRAW_PROMPT = (
     "✏️ **Draw a digit** in the box: the prediction updates as you go."
 )
+# The editor starts with no tool selected and its trash icon deselects the
+# brush again, so strokes would leave no ink. Whenever neither Brush nor
+# Erase is highlighted, this selects the Brush; it watches the editor, so
+# it also covers the first load and any future way of clearing.
+KEEP_BRUSH_JS = """() => {
+    const tools = "button[aria-label='Brush'], button[aria-label='Erase']";
+    const keepBrush = (editor) => {
+        const buttons = [...editor.querySelectorAll(tools)];
+        const brush = buttons.find((b) => b.title === "Brush");
+        if (brush && !buttons.some((b) => b.classList.contains("highlight"))) {
+            brush.click();
+        }
+    };
+    const start = () => {
+        const editor = document.querySelector("#sketch");
+        if (!editor) {
+            setTimeout(start, 100);
+            return;
+        }
+        new MutationObserver(() => keepBrush(editor)).observe(editor, {
+            subtree: true,
+            childList: true,
+            attributes: true,
+            attributeFilter: ["class"],
+        });
+        keepBrush(editor);
+    };
+    start();
+}"""
+# Setting the editor's value from Python leaves its canvas stale (None) or
+# stuck (an empty dict), so the Clear button presses the canvas' own trash
+# icon; KEEP_BRUSH_JS then re-selects the brush.
 CLEAR_CANVAS_JS = """() => {
-    const editor = document.querySelector("#sketch");
-    editor.querySelector("button[aria-label='Clear canvas']")?.click();
-    setTimeout(
-        () => editor.querySelector("button[aria-label='Brush']")?.click(),
-        200,
-    );
+    document.querySelector("#sketch button[aria-label='Clear canvas']")
+        ?.click();
 }"""
 
 
@@ -51,7 +79,7 @@ class DrawTab:
             "with `zoo-train --model mnist_seed_cnn --data mnist`."
         )
 
-    def layout_draw(self, current):
+    def layout_draw(self, demo, current):
         digit_models = self.store.names("digit")
         with gr.Tab("Draw a digit", id="draw"):
             with gr.Row():
@@ -74,7 +102,7 @@ class DrawTab:
                 with gr.Column(scale=1):
                     draw_model = gr.Dropdown(
                         digit_models,
-                        value=core.choose(digit_models, ["mnist_seed_cnn"]),
+                        value=self.store.best("digit"),
                         label="Model",
                         elem_id="draw_model",
                     )
@@ -100,10 +128,8 @@ class DrawTab:
             trigger_mode="always_last",
             show_progress="hidden",
         )
-        # Setting the editor's value from Python leaves its canvas stale
-        # (None) or stuck (an empty dict), so the button presses the
-        # canvas' own trash button, then re-selects the brush.
         clear.click(None, js=CLEAR_CANVAS_JS)
+        demo.load(None, js=KEEP_BRUSH_JS)
         # The trash button fires `clear`, not `change`.
         sketch.clear(
             self.reset_drawing,

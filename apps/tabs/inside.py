@@ -25,14 +25,20 @@ class InsideTab:
         if model_name not in self.store.names("image"):
             return gr.update(choices=[], value=None)
         entry = self.store.get(model_name)
-        layers = entry.spatial_layers()
+        layers = visualize.layers_worth_seeing(entry.model)
         first_conv = visualize.first_conv_layer(entry.model)
         value = core.choose(layers, [first_conv.name] if first_conv else [])
         return gr.update(choices=layers, value=value)
 
     @guarded
-    def feature_maps(self, file, model_name, layer_name, current=None):
-        """Image file (or the current input) + model + layer -> grid."""
+    def feature_maps(
+        self, file, model_name, layer_name, current=None, shared_scale=False
+    ):
+        """Image file (or the current input) + model + layer -> picture.
+
+        The picture numbers the maps and has a colour bar: each map on its
+        own scale, or one scale for all with `shared_scale`.
+        """
         entry = self.entry(model_name, "image")
         if layer_name not in entry.spatial_layers():
             raise gr.Error(
@@ -44,10 +50,12 @@ class InsideTab:
         if image is None:
             return None
         maps = entry.feature_maps(core.model_batch(entry, image), layer_name)
-        return visualize.feature_map_grid(maps[0])
+        return visualize.feature_map_figure(maps[0], bool(shared_scale))
 
     @guarded
-    def explain(self, file, model_name, layer_name, current=None):
+    def explain(
+        self, file, model_name, layer_name, current=None, shared_scale=False
+    ):
         """-> (kernels, Grad-CAM overlay, saliency overlay, notes)."""
         entry = self.entry(model_name, "image")
         image = self.input_image(file, entry, current)
@@ -55,9 +63,10 @@ class InsideTab:
         if layer_name in entry.spatial_layers():
             shape = entry.model.get_layer(layer_name).output.shape
             shown = min(shape[-1], visualize.MAX_MAPS)
+            scale = "one shared scale" if shared_scale else "each own scale"
             notes.append(
                 f"Layer `{layer_name}`: output {shape[1]}×{shape[2]}×"
-                f"{shape[-1]} ({shown} maps shown, each on its own scale)."
+                f"{shape[-1]} ({shown} maps shown, numbered, {scale})."
             )
         first_conv = visualize.first_conv_layer(entry.model)
         kernels = None
@@ -94,7 +103,7 @@ class InsideTab:
 
     def layout_inside(self, current):
         image_models = self.store.names("image")
-        default = core.choose(image_models, self.store.names("digit"))
+        default = self.store.best("digit") or self.store.best("image")
         with gr.Tab("What the network sees", id="inside") as inside_tab:
             gr.Markdown(
                 "The current drawing or upload (or the optional file below) "
@@ -118,6 +127,9 @@ class InsideTab:
                     file_count="single",
                     type="filepath",
                 )
+                shared_scale = gr.Checkbox(
+                    False, label="One colour scale for all maps"
+                )
             inside_notes = gr.Markdown()
             with gr.Row():
                 maps = pixel_image("Feature maps", 480)
@@ -126,12 +138,23 @@ class InsideTab:
                 cam = pixel_image("Grad-CAM", 280)
                 saliency = pixel_image("Saliency |∂ logit / ∂ pixel|", 280)
 
-        inputs = [inside_file, inside_model, inside_layer, current]
+        inputs = [
+            inside_file,
+            inside_model,
+            inside_layer,
+            current,
+            shared_scale,
+        ]
         explain_outputs = [kernels, cam, saliency, inside_notes]
         # `input`, not `change`, for the layer: a new model's layer list
         # changes it too, and that path refreshes the pictures itself.
         gr.on(
-            [inside_tab.select, inside_file.change, inside_layer.input],
+            [
+                inside_tab.select,
+                inside_file.change,
+                inside_layer.input,
+                shared_scale.input,
+            ],
             self.feature_maps,
             inputs=inputs,
             outputs=[maps],

@@ -126,12 +126,15 @@ class PlaygroundTab:
                 play_tab.select,
                 kernel.change,
                 padding.change,
-                stride.release,
-                dilation.release,
+                # `change`, not `release`: a number typed into the box
+                # and confirmed with Enter applies too.
+                stride.change,
+                dilation.change,
             ],
             self.convolve,
             inputs=[current, kernel, padding, stride, dilation],
             outputs=[play_in, play_out, play_text],
             api_visibility="private",
             show_progress="hidden",
+            trigger_mode="always_last",
         )

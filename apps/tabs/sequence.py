@@ -9,6 +9,8 @@ from apps.ui import guarded
 from apps.ui import picture
 from apps.ui import pixel_image
 
+FINAL = "the final answer"
+
 
 class SequenceTab:
     def streamer(self, entry):
@@ -30,20 +32,32 @@ class SequenceTab:
         )
 
     @guarded
-    def stream(self, current, model_name):
-        """-> (probability plot, digit read, status)."""
+    def stream(self, current, model_name, target=None):
+        """-> (reading plot, digit read, status).
+
+        Args:
+            target: the class whose probability the plot follows, such as
+                the digit that was drawn; `None` or `FINAL` for the class
+                read at the end.
+        """
         entry = self.entry(model_name, "sequence")
         image = current["images"]["mnist"] if current else core.sample_image()
         pixels = np.round(image).reshape(-1, 1)
         probabilities = self.streamer(entry).run(pixels)
-        plot = sequence.probability_plot(probabilities, entry.class_names)
         final = probabilities[-1]
         best = int(np.argmax(final))
+        names = [str(name) for name in entry.class_names]
+        index = names.index(target) if target in names else best
+        width = image.shape[1]
+        plot = sequence.reading_plot(
+            probabilities, image, entry.class_names, index, width
+        )
         settled = core.settle_step(probabilities)
         status = (
             f"After all {len(pixels)} pixels: **{entry.class_names[best]}** "
             f"({final[best]:.0%}). The top class stopped changing after pixel "
-            f"{settled} (row {settled // image.shape[1]})."
+            f"{settled} (row {settled // width}); the plot follows "
+            f"**{entry.class_names[index]}** row by row."
         )
         if not current:
             status = "Using a sample digit (nothing drawn yet). " + status
@@ -71,14 +85,19 @@ class SequenceTab:
             with gr.Row(visible=shown):
                 seq_model = gr.Dropdown(
                     sequence_models,
-                    value=core.choose(sequence_models, ["seqmnist_tcn"]),
+                    value=self.store.best("sequence"),
                     label="Model",
+                )
+                seq_target = gr.Dropdown(
+                    [FINAL, *[str(d) for d in range(10)]],
+                    value=FINAL,
+                    label="Follow the probability of",
                 )
                 seq_run = gr.Button("Stream the current digit")
             with gr.Row(visible=shown):
                 seq_digit = pixel_image("Digit read", 340, scale=1)
                 seq_plot = gr.Image(
-                    label="Class probabilities while reading",
+                    label="What the TCN reads, row by row",
                     format="png",
                     interactive=False,
                     height=340,
@@ -99,9 +118,10 @@ class SequenceTab:
             outputs=[seq_tree],
             api_visibility="private",
         )
-        seq_run.click(
+        gr.on(
+            [seq_run.click, seq_target.input],
             self.stream,
-            inputs=[current, seq_model],
+            inputs=[current, seq_model, seq_target],
             outputs=[seq_plot, seq_digit, seq_status],
             api_visibility="private",
         )

@@ -90,8 +90,9 @@ def test_feature_maps_endpoint(client, test_digits, tmp_path):
         api_name="/feature_maps",
     )
     grid = np.asarray(Image.open(grid_path))
-    # 64 maps of 11x11 in an 8x8 grid, one pixel per activation.
-    assert grid.shape == (8 * 12 - 1, 8 * 12 - 1, 3)
+    # 64 numbered maps of 11x11 enlarged 5x in an 8x8 grid (3-pixel gaps,
+    # a 12-pixel number gutter above each), then the colour bar.
+    assert grid.shape == (8 * (55 + 12 + 3) - 3, 8 * 58 - 3 + 8 + 70, 3)
 
 
 @pytest.mark.parametrize(

@@ -174,6 +174,24 @@ def test_bad_files_give_clear_messages(app, tmp_path, kind):
     assert preview is None and expected in status
 
 
+def test_refusals_are_titled_path_free_and_logged_once(
+    app, tmp_path, caplog
+):
+    path = tmp_path / "notes.png"
+    path.write_text("not a picture")
+    with caplog.at_level("INFO", logger="apps.classifier"):
+        with pytest.raises(gr.Error) as refused:
+            app.predict(str(path), "mnist_seed_cnn")
+    error = refused.value
+    assert error.title == "Cannot use this input"
+    assert "not a readable image" in error.message
+    assert str(tmp_path) not in error.message and "notes.png" in error.message
+    assert error.print_exception is False  # no traceback in the server log
+    assert len(caplog.records) == 1 and caplog.records[0].exc_info is None
+    _, _, status, _ = app.show_upload(str(path), "mnist_seed_cnn")
+    assert str(tmp_path) not in status
+
+
 def test_unknown_model_is_refused(app, test_digits, tmp_path):
     path = images.write_uploads(test_digits[0][:1], tmp_path, "d")[0]
     with pytest.raises(gr.Error, match="Unknown model"):
@@ -185,15 +203,25 @@ def test_upload_preview_and_state(app, test_clothes, tmp_path):
     preview, view, status, current = app.show_upload(
         str(path), "fashion_seed_cnn"
     )
-    assert preview.shape == (28, 28, 3) and view.shape == (28, 28, 3)
+    # A 28x28 upload is previewed enlarged 8x with crisp pixels.
+    assert preview.shape == (224, 224, 3) and view.shape == (28, 28, 3)
+    block = np.broadcast_to(preview[0, 0], (8, 8, 3))
+    assert np.array_equal(preview[:8, :8], block)
     assert current["style"] == "fashion" and "28×28" in status
+    # The other family's answer is always given, never silently dropped.
+    assert "Read as digits, `mnist_seed_cnn` says" in status
 
 
 def test_feature_maps_and_explanations(app, test_digits, tmp_path):
     path = str(images.write_uploads(test_digits[0][:1], tmp_path, "d")[0])
     grid = app.feature_maps(path, "mnist_seed_cnn", "block1_conv")
-    # 32 maps of 26x26 in a 6x6 grid with 1-pixel gaps.
-    assert grid.shape == (6 * 27 - 1, 6 * 27 - 1, 3)
+    # 32 maps of 26x26 enlarged 2x under a 12-pixel number gutter, in a
+    # 6x6 grid with 3-pixel gaps, then an 8-pixel gap and the colour bar.
+    assert grid.shape == (6 * 67 - 3, 6 * 55 - 3 + 8 + 70, 3)
+    shared = app.feature_maps(
+        path, "mnist_seed_cnn", "block1_conv", None, True
+    )
+    assert shared.shape == grid.shape and not np.array_equal(shared, grid)
     kernels, cam, saliency, notes = app.explain(
         path, "mnist_seed_cnn", "block1_conv"
     )
@@ -222,7 +250,12 @@ def test_inside_tab_uses_the_current_drawing(app, test_digits):
 def test_layer_choices_default_to_first_conv(app):
     update = app.layer_choices("fashion_seed_cnn")
     assert update["value"] == "block1_conv"
-    assert "rescale" in update["choices"] and "fc1" not in update["choices"]
+    assert update["choices"] == [
+        "block1_conv",
+        "block1_pool",
+        "block2_conv",
+        "block2_pool",
+    ]
 
 
 def test_playground_reports_matching_sizes(app, test_digits):
@@ -239,8 +272,10 @@ def test_playground_reports_matching_sizes(app, test_digits):
     assert "⌊(28 − 3 + 0) / 2⌋ + 1 = 13" in text
     _, shown_out, text = app.convolve(None, kernel, "reflect", 1, 3)
     assert shown_out.shape == (224, 224, 3) and "a sample digit" in text
+    # Stride and dilation together: the dilated kernel spans 5 pixels.
     _, shown_out, text = app.convolve(current, kernel, "valid", 2, 2)
-    assert shown_out is None and "⚠️" in text
+    assert shown_out.shape == (12 * 8, 12 * 8, 3)
+    assert "⌊(28 − 5 + 0) / 2⌋ + 1 = 12" in text
     _, shown_out, text = app.convolve(current, [[1, "x", 0]], "valid", 1, 1)
     assert shown_out is None and "number" in text
 
@@ -253,6 +288,29 @@ def test_architecture_table_and_card(app, store):
     assert params == model.count_params()
     assert "121,930 parameters" in markdown
     assert "Test model card" in markdown and "![" not in markdown
+
+
+def test_architecture_view_explains_the_receptive_field(app):
+    rows, markdown, pictures = app.architecture_view("mnist_seed_cnn")
+    fields = {row[0]: row[5] for row in rows}
+    assert fields["block1_conv"] == "3"
+    assert fields["flatten"] == "28 (whole input)"
+    assert "sees the whole input" in markdown
+    # The test card links curves.png, which is not there: no picture.
+    assert pictures == []
+
+
+def test_every_tab_defaults_to_the_best_model_of_its_family(store):
+    assert store.best("digit") == "mnist_seed_cnn"
+    assert store.best("clothing") == "fashion_seed_cnn"
+    assert store.best("sequence") == "seqmnist_tcn"
+
+
+def test_stream_follows_the_chosen_class(app, test_digits):
+    digit = test_digits[0][0].astype("float32")
+    current = {"images": {"mnist": digit}, "style": "mnist", "source": "x"}
+    plot, _, status = app.stream(current, "seqmnist_tcn", "3")
+    assert plot.ndim == 3 and "follows **3** row by row" in status
 
 
 def test_stream_reads_the_digit_pixel_by_pixel(app, store, test_digits):

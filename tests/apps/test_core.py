@@ -1,0 +1,80 @@
+"""The app's numpy core and model bookkeeping, without a server."""
+
+import numpy as np
+
+from apps import core
+from apps import models
+
+
+def _photo_of_a_one():
+    # Paper lit from the left (grey 120 -> white 250) with a dark stroke.
+    paper = np.linspace(120, 250, 200)[None, :].repeat(200, axis=0)
+    paper[40:160, 95:105] = 20.0
+    return paper
+
+
+def test_a_lighting_gradient_is_flattened_before_reading():
+    from apps import preprocess
+
+    ink = preprocess.ink_from_gray(_photo_of_a_one())
+    raw = core.prepare(ink, "mnist")
+    flat = core.prepare(core.flatten_background(ink), "mnist")
+    # Without flattening the lit-up paper becomes a grey box around the
+    # stroke; with it the paper is black again and only the stroke is ink.
+    assert (raw > 10).mean() > 0.2
+    assert (flat > 10).mean() < 0.08 and flat.max() == 255.0
+
+
+def test_a_clean_picture_is_left_as_it_is():
+    ink = np.zeros((64, 64), "float32")
+    ink[10:50, 20:44] = 255.0  # a solid block, wider than any window
+    np.testing.assert_array_equal(core.flatten_background(ink), ink)
+
+
+def test_card_parts_move_images_out_and_drop_empty_headings():
+    text, images = core.card_parts(
+        "# m\n\nIntro.\n\n## Training curves\n\n![Training curves](m_c.png)"
+        "\n\n## Reproduce\n\nzoo-train ...\n"
+    )
+    assert images == [("Training curves", "m_c.png")]
+    assert "## Training curves" not in text and "![" not in text
+    assert "## Reproduce" in text and "Intro." in text
+
+
+def test_old_cards_take_the_registry_description():
+    model = type("M", (), {"outputs": [np.zeros((1, 10))]})()
+    info = {"description": "VGG-style digit CNN."}
+    old = {"description": "MNIST handwritten digits, 28x28 grey, 0-255"}
+    new = dict(old, dataset_description="MNIST digits")
+    assert models.describe("m", model, old, info)[3] == info["description"]
+    assert models.describe("m", model, new, info)[3] == old["description"]
+
+
+def test_best_ranks_by_the_cards_test_accuracy():
+    def entry(accuracy):
+        metrics = {} if accuracy is None else {"test_accuracy": accuracy}
+        card = {"metrics": metrics}
+        return type(
+            "E",
+            (),
+            {
+                "test_accuracy": models.ModelEntry.test_accuracy.fget(
+                    type("C", (), {"card": card})()
+                ),
+                "is_image_classifier": True,
+                "style": "mnist",
+                "is_digit_model": True,
+            },
+        )()
+
+    store = models.ModelStore.__new__(models.ModelStore)
+    store.entries = {
+        "a_seed": entry(0.976),
+        "b_cnn": entry(0.9947),
+        "c": entry(None),
+    }
+    assert store.best("digit") == "b_cnn"
+    store.entries = {"z": entry(None), "y": entry(None)}
+    assert store.best("digit") == "y"
+    store.entries = {}
+    assert store.best("digit") is None

@@ -421,3 +421,10 @@ def test_folder_errors(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(DataError, match="one sub-folder of images per class"):
         load_arrays(f"folder:{tmp_path / 'empty'}", "train")
+
+
+def test_a_misspelt_data_option_is_named():
+    with pytest.raises(TypeError, match=r"Unknown data option\(s\) \['sed'\]"):
+        load_arrays("adding:8", "test", sed=1)
+    with pytest.raises(TypeError, match="expected some of .*'seed'"):
+        load_dataset("adding:8", batch_size=4, validaton_split=0.2)

@@ -1,4 +1,5 @@
-"""The `Source` record every data source returns."""
+"""The `Source` record every data source returns, and the
+`SourceOptions` that say how to read one."""
 
 import dataclasses
 
@@ -31,3 +32,31 @@ class Source:
     y_val: np.ndarray | None = None
     augmentation: str | None = None
     permutation: np.ndarray | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class SourceOptions:
+    """How to read a data spec: the options `load_dataset` and
+    `load_arrays` share, with their defaults in one place.
+
+    Attributes:
+        limit: int or None. Only the first `limit` training examples
+            (before the validation split).
+        test_limit: int or None. Only the first `test_limit` test examples.
+        seed: int. Chooses the validation split (and, in `load_dataset`,
+            the shuffling and augmentation). Defaults to 42.
+        validation_split: float in [0, 1). Defaults to 0.1.
+        data_dir: str or None. For `mnist`/`fashion_mnist`/`seqmnist`/
+            `pmnist`, a folder searched first for `<name>/`; for `tfds:`,
+            the TFDS data folder.
+        image_size: `(height, width)` for `folder:`. Defaults to (28, 28).
+        color_mode: `"grayscale"`, `"rgb"` or `"rgba"` for `folder:`.
+    """
+
+    limit: object = None
+    test_limit: object = None
+    seed: int = 42
+    validation_split: float = 0.1
+    data_dir: object = None
+    image_size: tuple = (28, 28)
+    color_mode: str = "grayscale"

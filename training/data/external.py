@@ -10,6 +10,7 @@ import pathlib
 import numpy as np
 
 from training.data.arrays import Source
+from training.data.arrays import SourceOptions
 from training.data.errors import DataError
 
 # TFDS names that hold digits or letters, where flips would change labels.
@@ -121,23 +122,24 @@ def _read_folder(directory, **kwargs):
         ) from None
 
 
-def folder_source(
-    directory,
-    *,
-    seed,
-    validation_split,
-    image_size=(28, 28),
-    color_mode="grayscale",
-    limit=None,
-    test_limit=None,
-):
-    """Images in one sub-folder per class, resized to `image_size`.
+def folder_source(directory, options=None):
+    """Images in one sub-folder per class, resized to `options.image_size`.
 
     When `directory` holds `train/` and `test/` sub-folders (each with one
     folder per class), they are the two splits; otherwise every image is
     in the training pool and there is no test split. The validation split
-    comes from the training images, chosen by keras with `seed`.
+    comes from the training images, chosen by keras with `options.seed`.
+
+    Args:
+        directory: str or path-like.
+        options: a `SourceOptions` (`seed`, `validation_split`,
+            `image_size`, `color_mode`, `limit`, `test_limit`); None for
+            the defaults.
     """
+    o = options or SourceOptions()
+    seed, validation_split = o.seed, o.validation_split
+    limit, test_limit = o.limit, o.test_limit
+    image_size, color_mode = tuple(o.image_size), o.color_mode
     root = pathlib.Path(directory)
     if not root.is_dir():
         raise DataError(
@@ -146,7 +148,7 @@ def folder_source(
         )
     has_splits = (root / "train").is_dir() and (root / "test").is_dir()
     train_dir = root / "train" if has_splits else root
-    options = {"image_size": tuple(image_size), "color_mode": color_mode}
+    read = {"image_size": image_size, "color_mode": color_mode}
     if validation_split:
         train, val = _read_folder(
             train_dir,
@@ -154,10 +156,10 @@ def folder_source(
             subset="both",
             seed=seed,
             shuffle=True,
-            **options,
+            **read,
         )
     else:
-        train = _read_folder(train_dir, seed=seed, shuffle=True, **options)
+        train = _read_folder(train_dir, seed=seed, shuffle=True, **read)
         val = None
     class_names = list(train.class_names)
     x_train, y_train = _to_numpy(train, limit, f"{train_dir} (training)")
@@ -166,7 +168,7 @@ def folder_source(
         x_val, y_val = _to_numpy(val, None, f"{train_dir} (validation)")
     x_test = y_test = None
     if has_splits:
-        test = _read_folder(root / "test", shuffle=False, **options)
+        test = _read_folder(root / "test", shuffle=False, **read)
         if list(test.class_names) != class_names:
             raise DataError(
                 f"{root / 'test'} has classes {test.class_names} but "

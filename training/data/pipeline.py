@@ -11,6 +11,7 @@ import hashlib
 import numpy as np
 
 from training.data import sources
+from training.data.arrays import SourceOptions
 from training.data.errors import DataError
 
 SPLITS = ("train", "val", "test")
@@ -97,17 +98,7 @@ def _split(source, validation_split, seed):
     }
 
 
-def load_arrays(
-    spec,
-    split="test",
-    *,
-    limit=None,
-    validation_split=0.1,
-    seed=42,
-    data_dir=None,
-    image_size=(28, 28),
-    color_mode="grayscale",
-):
+def load_arrays(spec, split="test", *, limit=None, **options):
     """Raw numpy arrays `(x, y)` of one split of a data spec.
 
     Images are raw 0-255 values (uint8 from IDX files, float32 from image
@@ -122,8 +113,9 @@ def load_arrays(
         split: str. `"train"`, `"val"` or `"test"`. Defaults to `"test"`.
         limit: int or None. Keep only the first `limit` examples of the
             split.
-        validation_split, seed, data_dir, image_size, color_mode: as in
-            `load_dataset`.
+        **options: `validation_split`, `seed`, `data_dir`, `image_size`,
+            `color_mode`, as in `load_dataset` (see
+            `training.data.arrays.SourceOptions`).
 
     Returns:
         A tuple `(x, y)` of numpy arrays.
@@ -136,16 +128,9 @@ def load_arrays(
         raise DataError(
             f"split must be one of {SPLITS}. Received: split={split!r}"
         )
-    source = sources.load_source(
-        spec,
-        test_limit=limit if split == "test" else None,
-        seed=seed,
-        validation_split=validation_split,
-        data_dir=data_dir,
-        image_size=image_size,
-        color_mode=color_mode,
-    )
-    arrays = _split(source, validation_split, seed)[split]
+    options = _options(test_limit=limit if split == "test" else None, **options)
+    source = sources.load_source(spec, options)
+    arrays = _split(source, options.validation_split, options.seed)[split]
     if arrays is None:
         raise DataError(
             f"data spec {spec!r} has no {split} split"
@@ -238,19 +223,7 @@ def _pipeline(arrays, info, *, batch_size, seed, shuffle, augmenter, cache):
 
 
 def load_dataset(
-    spec,
-    *,
-    batch_size,
-    validation_split=0.1,
-    seed=42,
-    augment=False,
-    shuffle=True,
-    cache=True,
-    limit=None,
-    test_limit=None,
-    data_dir=None,
-    image_size=(28, 28),
-    color_mode="grayscale",
+    spec, *, batch_size, augment=False, shuffle=True, cache=True, **options
 ):
     """Batched `(x, y)` tf.data pipelines for a data spec.
 
@@ -301,12 +274,17 @@ def load_dataset(
         color_mode: `"grayscale"`, `"rgb"` or `"rgba"` for `folder:`.
             Defaults to `"grayscale"`.
 
+    `validation_split`, `seed`, `limit`, `test_limit`, `data_dir`,
+    `image_size` and `color_mode` are keyword arguments whose defaults live
+    in `training.data.arrays.SourceOptions`, shared with `load_arrays`.
+
     Returns:
         A `DatasetBundle`.
 
     Raises:
         DataError: for an unknown spec (the message lists the valid
             forms), missing or malformed data, or bad arguments.
+        TypeError: for an unknown keyword argument.
 
     Example:
 
@@ -319,18 +297,11 @@ def load_dataset(
             "batch_size must be a positive integer. "
             f"Received: batch_size={batch_size!r}"
         )
-    source = sources.load_source(
-        spec,
-        limit=limit,
-        test_limit=test_limit,
-        seed=seed,
-        validation_split=validation_split,
-        data_dir=data_dir,
-        image_size=image_size,
-        color_mode=color_mode,
-    )
+    options = _options(**options)
+    seed = options.seed
+    source = sources.load_source(spec, options)
     policy, augmenter = _augmenter(source, augment)
-    splits = _split(source, validation_split, seed)
+    splits = _split(source, options.validation_split, seed)
     info = dict(source.info)
     info.setdefault("target_shape", tuple(source.y_train.shape[1:]))
     info.update(
@@ -347,7 +318,7 @@ def load_dataset(
                 source.y_test,
             ),
             "augmentation": policy,
-            "validation_split": validation_split,
+            "validation_split": options.validation_split,
             "seed": seed,
         }
     )
@@ -367,6 +338,19 @@ def load_dataset(
             cache=_cache_target(cache, split),
         )
     return DatasetBundle(info=info, **datasets)
+
+
+def _options(**options):
+    """`SourceOptions` of the keyword arguments; a misspelt one is named."""
+    try:
+        return SourceOptions(**options)
+    except TypeError:
+        known = [f.name for f in dataclasses.fields(SourceOptions)]
+        unknown = sorted(set(options) - set(known))
+        raise TypeError(
+            f"Unknown data option(s) {unknown}; expected some of {known}. "
+            f"Received: {options}"
+        ) from None
 
 
 def _cache_target(cache, split):

@@ -16,6 +16,7 @@ from training.data import idx
 from training.data import locations
 from training.data import synthetic
 from training.data.arrays import Source
+from training.data.arrays import SourceOptions
 from training.data.classes import COPY_NAMES
 from training.data.classes import DIGIT_NAMES
 from training.data.classes import FASHION_NAMES
@@ -96,45 +97,35 @@ def _head(array, limit):
     return array if array is None or limit is None else array[:limit]
 
 
-def load_source(
-    spec,
-    *,
-    limit=None,
-    test_limit=None,
-    seed=42,
-    validation_split=0.1,
-    data_dir=None,
-    image_size=(28, 28),
-    color_mode="grayscale",
-):
-    """The raw arrays of a data spec (see `training.data.load_dataset`)."""
+def load_source(spec, options=None):
+    """The raw arrays of a data spec (see `training.data.load_dataset`).
+
+    Args:
+        spec: str, a data spec.
+        options: a `SourceOptions`; None for the defaults.
+    """
+    o = options or SourceOptions()
     kind, arg = parse_spec(spec)
     if kind == "folder":
-        return external.folder_source(
-            arg,
-            seed=seed,
-            validation_split=validation_split,
-            image_size=image_size,
-            color_mode=color_mode,
-            limit=limit,
-            test_limit=test_limit,
-        )
+        return external.folder_source(arg, o)
     if kind in ("adding", "copy"):
-        return synthetic_source(kind, arg, limit=limit, test_limit=test_limit)
+        return synthetic_source(
+            kind, arg, limit=o.limit, test_limit=o.test_limit
+        )
     if kind == "tfds":
-        source = external.tfds_source(arg, data_dir=data_dir, limit=limit)
+        source = external.tfds_source(arg, data_dir=o.data_dir, limit=o.limit)
     elif kind in ("mnist", "fashion_mnist"):
-        source = bare_name_source(kind, data_dir=data_dir)
+        source = bare_name_source(kind, data_dir=o.data_dir)
     elif kind == "idx":
         source = idx_source(arg)
     elif kind == "mnist1d":
         source = mnist1d_source()
     else:
-        source = pixel_sequence_source(kind, arg, data_dir=data_dir)
-    source.x_train = _head(source.x_train, limit)
-    source.y_train = _head(source.y_train, limit)
-    source.x_test = _head(source.x_test, test_limit)
-    source.y_test = _head(source.y_test, test_limit)
+        source = pixel_sequence_source(kind, arg, data_dir=o.data_dir)
+    source.x_train = _head(source.x_train, o.limit)
+    source.y_train = _head(source.y_train, o.limit)
+    source.x_test = _head(source.x_test, o.test_limit)
+    source.y_test = _head(source.y_test, o.test_limit)
     return source
 
 

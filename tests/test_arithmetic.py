@@ -595,6 +595,12 @@ def input_gradient_support(model, x, unit):
         grad = np.asarray(
             jax.grad(lambda v: jnp.sum(model(v)[index]))(jnp.asarray(x))
         )
+    elif BACKEND == "torch":
+        import torch
+
+        x = torch.tensor(x, requires_grad=True)
+        model(x)[index].sum().backward()
+        grad = x.grad.detach().cpu().numpy()
     else:
         pytest.skip(f"no gradient helper for backend {BACKEND}")
     return np.any(grad != 0, axis=(0, -1))

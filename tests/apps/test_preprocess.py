@@ -147,3 +147,16 @@ def test_recipe_errors_reach_the_app_as_input_errors():
     assert issubclass(preprocess.InputError, ValueError)
     with pytest.raises(preprocess.InputError, match="too faint|draw a digit"):
         preprocess.mnist_style(np.full((28, 28), -1.0))
+
+
+def test_app_normalises_stroke_width_of_a_thin_drawing(digits):
+    # A large digit drawn with a thin pen: eroded on a 280x280 canvas.
+    from zoo import preprocessing
+    from zoo import strokes
+
+    canvas = strokes.erode(preprocessing.resize(digits[0], 224, 224), 6)
+    plain = preprocessing.mnist_style(canvas)
+    normalised = preprocess.mnist_style(canvas)
+    low, high = strokes.MNIST_STROKE_RANGE
+    assert strokes.stroke_width(plain) < low
+    assert low <= strokes.stroke_width(normalised) <= high

@@ -5,6 +5,7 @@ import math
 import keras
 
 from zoo.arithmetic import effective_kernel_size
+from zoo.layers import DilatedConv2D
 
 SIZE_SNIPPET = """
 import keras
@@ -213,11 +214,10 @@ def write_channels(guide):
     if not _channels_first_runs():
         guide.text(
             """
-            *Here the comparison is skipped: TensorFlow's own CPU kernels
-            implement convolutions only in NHWC ("The Conv2D op currently
-            only supports the NHWC tensor format on the CPU"); builds and
-            CPUs where oneDNN is on (`TF_ENABLE_ONEDNN_OPTS=1`), GPUs and
-            the JAX backend run NCHW as well.*
+            *Here the comparison is skipped: `DilatedConv2D` could not
+            run `channels_first` on this backend and device (TensorFlow's
+            own CPU kernels implement convolutions only in NHWC unless
+            oneDNN is on).*
             """
         )
         return
@@ -237,10 +237,13 @@ def write_channels(guide):
 
 def _channels_first_runs():
     # TensorFlow without oneDNN (its default on AMD CPUs) has no NCHW conv
-    # kernel on the CPU, and says so only when the conv runs.
-    conv = keras.layers.Conv2D(1, 1, data_format="channels_first")
+    # kernel on the CPU, and says so only when the conv runs; probe the
+    # layer the snippet uses, as it is configured there.
+    conv = DilatedConv2D(
+        1, 3, dilation_rate=2, padding="same", data_format="channels_first"
+    )
     try:
-        conv(keras.ops.zeros((1, 1, 2, 2)))
+        conv(keras.ops.zeros((1, 1, 6, 6)))
     except Exception:  # noqa: BLE001 - each backend raises its own type
         return False
     return True

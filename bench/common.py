@@ -76,9 +76,7 @@ def time_fn(fn, repeats=7, warmup=2, number=1):
     return summarize([_time_once(fn, number) for _ in range(repeats)])
 
 
-def time_interleaved(
-    fns, repeats=7, warmup=2, number=1, progress_desc=None
-):
+def time_interleaved(fns, repeats=7, warmup=2, number=1, progress_desc=None):
     """Times several callables side by side, alternating their order.
 
     Repeat `r` runs them in order when `r` is even and in reverse order when

@@ -84,6 +84,7 @@ QUICK = {
     "race_models": ("zoo TCN", "LSTM x2"),
 }
 
+
 def run(quick=False, results_dir=None, show_progress=True, race_budget_s=None):
     """Runs the timings and the race; writes `tcn_<backend>[_quick].*`.
 

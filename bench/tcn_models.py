@@ -26,6 +26,7 @@ RECIPE = {
     "clipnorm": None,
 }
 
+
 @contextlib.contextmanager
 def dtype_policy(name):
     """Sets the global dtype policy while models are built, so third-party

@@ -348,7 +348,8 @@ def test_require_names_the_missing_module():
     with pytest.raises(app_server.AppUnavailable, match="no_such_zoo_mod"):
         app_server.require(("json", "no_such_zoo_mod"), "app")
     # A missing parent package, not only a missing module.
-    with pytest.raises(registry.Unavailable, match=r"keras-conv-zoo\[app,bench\]"):
+    missing = r"keras-conv-zoo\[app,bench\]"
+    with pytest.raises(registry.Unavailable, match=missing):
         app_server.require(("no_such_zoo_pkg.child",), "app,bench")
 
 

@@ -3,8 +3,8 @@
 import json
 
 import zoo
-from zoo import registry
 from tools.concepts import samples
+from zoo import registry
 
 # Shipped models to evaluate, best first.
 PREFERRED = ("mnist_cnn", "mnist_seed_cnn", "fashion_cnn")

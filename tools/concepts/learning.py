@@ -3,8 +3,8 @@
 import json
 import math
 
-from zoo import registry
 from tools.concepts import samples
+from zoo import registry
 
 LOSS_SNIPPET = """
 import numpy as np

@@ -113,9 +113,7 @@ def write(guide):
 
 def _figure(guide, ns):
     results = ns["results"]
-    figure, axes = subplots(
-        len(results), 4, figsize=(8.4, 2.3 * len(results))
-    )
+    figure, axes = subplots(len(results), 4, figsize=(8.4, 2.3 * len(results)))
     for row, (name, (y_zero, y_reflect, difference)) in enumerate(
         results.items()
     ):

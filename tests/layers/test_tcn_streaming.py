@@ -22,12 +22,10 @@ def randomize_weights(layer, seed=0):
     # Kernels of scale 0.3 keep outputs of order 1, where float32 resolves
     # the 1e-5 tolerance (scale 0.5 grows them past 100 over six blocks).
     rng = np.random.default_rng(seed)
-    for weight in layer.weights:
-        shape = tuple(weight.shape)
-        if weight.name in ("moving_variance", "weight_norm_g", "gamma"):
-            weight.assign(rng.uniform(0.5, 1.5, shape).astype("float32"))
-        else:
-            weight.assign(rng.normal(0, 0.3, shape).astype("float32"))
+    for w in layer.weights:
+        scale = w.name in ("moving_variance", "weight_norm_g", "gamma")
+        shape = tuple(w.shape)
+        w.assign(rng.uniform(0.5, 1.5, shape) if scale else rng.normal(0, 0.3, shape))
 
 
 def make_tcn(**kwargs):

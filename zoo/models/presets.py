@@ -38,6 +38,7 @@ TCN_INIT = {
     "class_name": "VarianceScaling",
     "config": {"scale": 1 / 3, "mode": "fan_in", "distribution": "uniform"},
 }
+# The default dilations of the TCN builders (`zoo.models.tcn`) too.
 TCN_DILATIONS = (1, 2, 4, 8, 16, 32, 64, 128)
 
 MNIST = {

@@ -10,9 +10,9 @@ from keras import layers
 
 from zoo.layers import TCN
 from zoo.models import common
+from zoo.models.presets import TCN_DILATIONS as DILATIONS
 from zoo.utils import validation
 
-DILATIONS = (1, 2, 4, 8, 16, 32, 64, 128)
 # The builders' arguments that go to the `TCN` layer unchanged.
 TCN_ARGUMENTS = (
     "nb_filters",

@@ -2,9 +2,7 @@
 
 import json
 
-import keras
-
-from tools.concepts.sequences import BENCH_DIR
+from tools.concepts.sequences import bench_result
 
 COST_SNIPPET = """
 import keras
@@ -240,10 +238,7 @@ def write(guide):
 
 
 def _bench_table(guide):
-    path = BENCH_DIR / f"separable_{keras.backend.backend()}.json"
-    if not path.is_file():
-        found = sorted(BENCH_DIR.glob("separable_*.json"))
-        path = found[0] if found else None
+    path = bench_result("separable")
     if path is None:
         guide.text(
             "For a careful benchmark over more widths and train steps, run "

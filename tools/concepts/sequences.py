@@ -5,18 +5,23 @@ import json
 import keras
 
 from bench.common import BENCH_DIR as _BENCH_PACKAGE
+from bench.tcn_report import TIMING_COLUMNS
 
 # The committed benchmark results that sections 8 and 9 quote.
 BENCH_DIR = _BENCH_PACKAGE / "results"
-BENCH_COLUMNS = (
-    "model",
-    "precision",
-    "params",
-    "train_ms",
-    "infer_ms",
-    "train_vs_zoo",
-    "infer_vs_zoo",
-)
+# The benchmark's own timing table, less its error column.
+BENCH_COLUMNS = [c for c in TIMING_COLUMNS if c != "error"]
+
+
+def bench_result(prefix):
+    """The stored `bench/results/<prefix>_*.json` for this backend (else
+    the first one found), or None when that benchmark was never run."""
+    path = BENCH_DIR / f"{prefix}_{keras.backend.backend()}.json"
+    if path.is_file():
+        return path
+    found = sorted(BENCH_DIR.glob(f"{prefix}_*.json"))
+    return found[0] if found else None
+
 
 FIELD_SNIPPET = """
 import numpy as np
@@ -143,10 +148,7 @@ def write(guide):
 
 
 def _bench_table(guide):
-    path = BENCH_DIR / f"tcn_{keras.backend.backend()}.json"
-    if not path.is_file():
-        found = sorted(BENCH_DIR.glob("tcn_*.json"))
-        path = found[0] if found else None
+    path = bench_result("tcn")
     if path is None:
         guide.text(
             "No TCN benchmark results are stored yet: run "

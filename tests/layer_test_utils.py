@@ -148,3 +148,29 @@ def keras_conv(conv_cls, weights, x, *args, data_format=None, **kwargs):
     conv.set_weights(weights)
     y = keras.ops.convert_to_numpy(conv(x))
     return np.moveaxis(y, -1, 1) if channels_first else y
+
+
+def assert_matches_numpy(layer, x, tol=1e-4):
+    """Gives a `DilatedConv*` layer random weights and checks its output
+    on `x`, and its static output shape, against `np_dilated_conv`.
+
+    Returns the output as a numpy array.
+    """
+    layer.build(x.shape)
+    kernel, bias = random_weights(layer)
+    channels_first = layer.data_format == "channels_first"
+    x_last = np.moveaxis(x, 1, -1) if channels_first else x
+    expected = np_dilated_conv(
+        x_last,
+        kernel,
+        bias,
+        layer.strides,
+        layer.padding,
+        layer.dilation_rate,
+    )
+    if channels_first:
+        expected = np.moveaxis(expected, -1, 1)
+    y = keras.ops.convert_to_numpy(layer(x))
+    assert y.shape == tuple(layer.compute_output_shape(x.shape))
+    np.testing.assert_allclose(y, expected, rtol=tol, atol=tol)
+    return y

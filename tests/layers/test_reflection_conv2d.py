@@ -4,13 +4,12 @@ import keras
 import numpy as np
 import pytest
 
+from tests.layer_test_utils import assert_matches_numpy
 from tests.layer_test_utils import keras_conv
-from tests.layer_test_utils import np_dilated_conv
 from tests.layer_test_utils import random_weights
 from tests.layer_test_utils import run_layer_test
 from zoo.layers import ReflectionConv2D
 from zoo.layers import ReflectionPadding2D
-
 
 BASE = {"filters": 4, "kernel_size": 3}
 
@@ -118,17 +117,7 @@ def test_strides_with_dilation_match_numpy(
         data_format=data_format,
         kernel_initializer="zeros",
     )
-    layer.build(x.shape)
-    kernel, bias = random_weights(layer)
-    x_last = np.moveaxis(x, 1, -1) if channels_first else x
-    expected = np_dilated_conv(
-        x_last, kernel, bias, layer.strides, "reflect", layer.dilation_rate
-    )
-    if channels_first:
-        expected = np.moveaxis(expected, -1, 1)
-    y = keras.ops.convert_to_numpy(layer(x))
-    assert y.shape == layer.compute_output_shape(x.shape)
-    np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-4)
+    assert_matches_numpy(layer, x)
 
 
 def test_matches_numpy_reflect_and_correlate():

@@ -39,11 +39,8 @@ def dilated_cnn(
     Schedules with holes are rejected unless `allow_gridding=True`.
 
     Args:
-        input_shape: tuple of 3 ints. `(height, width, channels)` of the raw
-            0-255 images. Defaults to `(28, 28, 1)`.
-        num_classes: int. Number of classes. Defaults to 10.
-        widths: sequence of ints. Filters of each block. Defaults to
-            `(32, 64)`.
+        input_shape, num_classes, widths: as in
+            `zoo.models.cnn.plain_cnn`.
         dilation_rates: sequence of ints. Dilation of each conv in a block.
             Defaults to `(1, 2, 5)`.
         kernel_size: int. Kernel size of every conv. Defaults to 3.

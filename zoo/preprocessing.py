@@ -131,6 +131,12 @@ def fit(crop, box):
     return resize(crop, max(1, round(h * scale)), max(1, round(w * scale)))
 
 
+def _paste(image, top, left, size):
+    frame = np.zeros((size, size), dtype="float32")
+    frame[top : top + image.shape[0], left : left + image.shape[1]] = image
+    return frame
+
+
 def mnist_style(ink, box=20, size=28, stroke=None):
     """MNIST's recipe: crop the ink, fit it into `box`x`box` keeping the
     aspect ratio, centre it by its centre of mass in `size`x`size`.
@@ -176,9 +182,7 @@ def mnist_style(ink, box=20, size=28, stroke=None):
     # Centring may not push the digit out of the frame.
     top = min(max(int(round(size / 2 - cy)), 0), size - new_h)
     left = min(max(int(round(size / 2 - cx)), 0), size - new_w)
-    frame = np.zeros((size, size), dtype="float32")
-    frame[top : top + new_h, left : left + new_w] = fitted
-    return frame
+    return _paste(fitted, top, left, size)
 
 
 def fashion_style(ink, size=28):
@@ -193,7 +197,4 @@ def fashion_style(ink, size=28):
     )
     fitted = fit(crop, size)
     new_h, new_w = fitted.shape
-    top, left = (size - new_h) // 2, (size - new_w) // 2
-    frame = np.zeros((size, size), dtype="float32")
-    frame[top : top + new_h, left : left + new_w] = fitted
-    return frame
+    return _paste(fitted, (size - new_h) // 2, (size - new_w) // 2, size)

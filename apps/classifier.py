@@ -29,6 +29,7 @@ import argparse
 import logging
 import threading
 
+from apps.core import EXAMPLES_DIR
 from apps.core import predict_file  # noqa: F401
 from apps.core import prepare  # noqa: F401
 from apps.core import settle_step  # noqa: F401
@@ -82,6 +83,8 @@ def launch(demo, host="127.0.0.1", port=7860, **kwargs):
         max_file_size=MAX_FILE_SIZE,
         state_session_capacity=SESSION_CAPACITY,
         share=False,
+        # The example thumbnails hand their own files to the upload box.
+        allowed_paths=[str(EXAMPLES_DIR)],
         show_error=False,  # messages come from gr.Error, not tracebacks
         css=APP_CSS,
         **kwargs,

@@ -102,6 +102,7 @@ class SequenceTab:
                     interactive=False,
                     height=340,
                     scale=3,
+                    elem_id="seq_plot",
                 )
             seq_status = gr.Markdown()
             seq_tree = gr.Image(

@@ -46,7 +46,8 @@ def full_datasets_dir():
         for p in os.environ.get(DATA_ENV, "").split(os.pathsep)
         if p
     ]
-    if not os.environ.get(NO_SHARED_ENV):
+    # Read as `training.data.locations` reads it: "" and "0" mean off.
+    if os.environ.get(NO_SHARED_ENV, "") in ("", "0"):
         roots.append(ROOT.parent / "shared" / "datasets")
     for root in roots:
         # The sample folder also holds mnist/: never take it for the real

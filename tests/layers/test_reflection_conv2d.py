@@ -43,6 +43,23 @@ def test_layer(kwargs, input_shape, output_shape, num_weights, tmp_path):
     assert layer.get_config()["padding"] == "reflect"
 
 
+def layer_and_input(kernel_size, strides, dilation, data_format, seed):
+    """A zero-initialised `ReflectionConv2D` with 5 filters and a random
+    batch of 3-channel 9x10 images in `data_format`."""
+    channels_first = data_format == "channels_first"
+    shape = (2, 3, 9, 10) if channels_first else (2, 9, 10, 3)
+    x = np.random.default_rng(seed).normal(size=shape).astype("float32")
+    layer = ReflectionConv2D(
+        5,
+        kernel_size,
+        strides=strides,
+        dilation_rate=dilation,
+        data_format=data_format,
+        kernel_initializer="zeros",
+    )
+    return layer, x
+
+
 @pytest.mark.parametrize(
     "kernel_size, strides, dilation, data_format",
     [
@@ -58,17 +75,7 @@ def test_layer(kwargs, input_shape, output_shape, num_weights, tmp_path):
 def test_equals_reflection_padding_then_valid_conv2d(
     kernel_size, strides, dilation, data_format
 ):
-    channels_first = data_format == "channels_first"
-    shape = (2, 3, 9, 10) if channels_first else (2, 9, 10, 3)
-    x = np.random.default_rng(0).normal(size=shape).astype("float32")
-    ours = ReflectionConv2D(
-        5,
-        kernel_size,
-        strides=strides,
-        dilation_rate=dilation,
-        data_format=data_format,
-        kernel_initializer="zeros",
-    )
+    ours, x = layer_and_input(kernel_size, strides, dilation, data_format, 0)
     ours.build(x.shape)
     weights = random_weights(ours)
 
@@ -106,17 +113,7 @@ def test_equals_reflection_padding_then_valid_conv2d(
 def test_strides_with_dilation_match_numpy(
     kernel_size, strides, dilation, data_format
 ):
-    channels_first = data_format == "channels_first"
-    shape = (2, 3, 9, 10) if channels_first else (2, 9, 10, 3)
-    x = np.random.default_rng(2).normal(size=shape).astype("float32")
-    layer = ReflectionConv2D(
-        5,
-        kernel_size,
-        strides=strides,
-        dilation_rate=dilation,
-        data_format=data_format,
-        kernel_initializer="zeros",
-    )
+    layer, x = layer_and_input(kernel_size, strides, dilation, data_format, 2)
     assert_matches_numpy(layer, x)
 
 

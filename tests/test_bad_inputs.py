@@ -208,8 +208,8 @@ API_CASES = {
         lambda f: zl.DilatedConv2D(4, 3, padding="causal"),
         "Received: padding='causal'",
     ),
-    "strides with dilation": (
-        lambda f: zl.DilatedConv1D(4, 3, strides=2, dilation_rate=2),
+    "separable strides with dilation": (
+        lambda f: zl.DepthwiseSeparableConv2D(4, 3, strides=2, dilation_rate=2),
         "`strides > 1` is not compatible with `dilation_rate > 1`",
     ),
     "unknown data_format": (
@@ -441,9 +441,10 @@ def test_empty_canvas_asks_for_a_drawing(app, sketch):
     [
         ([[1, 0, float("nan")], [0, 1, 0], [0, 0, 1]], 1, 1, "finite number"),
         ([[1, 0], [0, 1]], 1, 1, "must be 3x3"),
-        ([[0, 0, 0]] * 3, 2, 2, "`strides > 1` is not compatible"),
+        # Dilation 20 spreads a 3x3 kernel over 41 pixels of a 28x28 input.
+        ([[0, 0, 0]] * 3, 1, 20, "smaller than the effective kernel size"),
     ],
-    ids=["NaN kernel", "2x2 kernel", "stride with dilation"],
+    ids=["NaN kernel", "2x2 kernel", "dilation wider than the image"],
 )
 def test_playground_explains_bad_settings(
     app, kernel, stride, dilation, message

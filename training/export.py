@@ -13,10 +13,19 @@ difference; the rejected file or folder is kept as `<out>.rejected` (an
 older `<out>.rejected` is replaced) for inspection, and an existing
 `--out` is left as it was.
 
+With `--streaming` (TFLite, causal TCN models such as seqmnist_tcn) the
+export is the streaming step instead: inputs `x` (one time step) and the
+TCN's buffers `state_0 ...`, outputs the prediction for the sequence so far
+and the new buffers. Parity is checked at every step of a test sequence
+against the Keras model read at that step, and the LiteRT interpreter's
+per-sample latency is printed.
+
 Usage:
 
     zoo-export saved_models/fashion_mobilenet_v1.keras --format tflite \\
         --out fashion_mobilenet_v1.tflite --data fashion_mnist
+    zoo-export saved_models/seqmnist_tcn.keras --format tflite --streaming \\
+        --out seqmnist_tcn_step.tflite
 """
 
 import contextlib
@@ -26,6 +35,7 @@ import pathlib
 import shutil
 import sys
 import tempfile
+import time
 
 import numpy as np
 
@@ -63,6 +73,12 @@ def build_parser():
         help="data spec for the parity check (default: the model card's)",
     )
     parser.add_argument("--samples", type=cli.positive_int, default=256)
+    parser.add_argument(
+        "--streaming",
+        action="store_true",
+        help="TFLite only: export the causal TCN's streaming step (state in, "
+        "state out); parity at every step of the first test sequence",
+    )
     parser.add_argument(
         "--tolerance",
         type=cli.positive_float,
@@ -109,6 +125,110 @@ def tflite_predict(path, inputs):
         interpreter.invoke()
         outputs.append(interpreter.get_tensor(output_detail["index"])[0])
     return np.stack(outputs)
+
+
+def streaming_parts(model):
+    """`(before, tcn, after)`: the layers of a chain model around its TCN.
+
+    The layers before it must work on each time step alone (such as
+    `Rescaling`); those after it read the TCN's output.
+    """
+    from zoo.layers import TCN
+
+    chain = [layer for layer in model.layers if layer is not model.layers[0]]
+    tcns = [i for i, layer in enumerate(chain) if isinstance(layer, TCN)]
+    if len(tcns) != 1 or chain[tcns[0]].padding != "causal":
+        raise UsageError(
+            "--streaming needs a model with exactly one causal zoo TCN"
+        )
+    return chain[: tcns[0]], chain[tcns[0]], chain[tcns[0] + 1 :]
+
+
+def streaming_step(model):
+    """A `tf.function` `(x, *state) -> dict` for one time step."""
+    import tensorflow as tf
+
+    before, tcn, after = streaming_parts(model)
+    channels = model.input_shape[-1]
+    shapes = [tuple(s.shape[1:]) for s in tcn.get_initial_state(1)]
+    signature = [tf.TensorSpec((1, channels), tf.float32, name="x")]
+    signature += [
+        tf.TensorSpec((1,) + shape, tf.float32, name=f"state_{i}")
+        for i, shape in enumerate(shapes)
+    ]
+
+    @tf.function(input_signature=signature)
+    def step(x, *state):
+        h = x[:, None, :]
+        for layer in before:
+            h = layer(h)
+        y, new_state = tcn.step(h[:, 0, :], state)
+        for layer in after:
+            y = layer(y)
+        outputs = {"prediction": y}
+        outputs.update({f"state_{i}": s for i, s in enumerate(new_state)})
+        return outputs
+
+    return step, shapes
+
+
+def to_tflite_streaming(model, path):
+    """Converts the streaming step through a temporary SavedModel."""
+    import tensorflow as tf
+
+    step, shapes = streaming_step(model)
+    module = tf.Module()
+    module.step = step
+    # The SavedModel must track the variables the step reads.
+    module.weights = [v.value for v in model.weights]
+    with tempfile.TemporaryDirectory() as folder:
+        tf.saved_model.save(module, folder, signatures={"step": step})
+        converter = tf.lite.TFLiteConverter.from_saved_model(folder, ["step"])
+        pathlib.Path(path).write_bytes(converter.convert())
+    return shapes
+
+
+def keras_per_step(model, sequence):
+    """The Keras model's output at every step of one sequence `(T, c)`:
+    its TCN with `return_sequences=True`, the later layers per step."""
+    import keras
+
+    before, tcn, after = streaming_parts(model)
+    config = {**tcn.get_config(), "return_sequences": True}
+    every = type(tcn).from_config(config)
+    h = sequence[None]
+    for layer in before:
+        h = layer(h)
+    every.build(h.shape)
+    every.set_weights(tcn.get_weights())
+    y = every(h)
+    for layer in after:
+        y = layer(y)
+    return keras.ops.convert_to_numpy(y)[0]
+
+
+def tflite_stream(path, sequence, shapes):
+    """Runs the exported step over `sequence`; returns the prediction at
+    every step and the median milliseconds of one call."""
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError:  # older installs: TensorFlow's bundled interpreter
+        import tensorflow as tf
+
+        Interpreter = tf.lite.Interpreter
+    runner = Interpreter(model_path=str(path)).get_signature_runner("step")
+    state = {
+        f"state_{i}": np.zeros((1,) + shape, np.float32)
+        for i, shape in enumerate(shapes)
+    }
+    outputs, times = [], []
+    for x_t in sequence.astype(np.float32):
+        start = time.perf_counter()
+        result = runner(x=x_t[None], **state)
+        times.append(time.perf_counter() - start)
+        outputs.append(result["prediction"][0])
+        state = {key: result[key] for key in state}
+    return np.stack(outputs), 1e3 * float(np.median(times))
 
 
 def to_saved_model(model, path):
@@ -204,11 +324,23 @@ def main(argv=None):
     model_path = pathlib.Path(args.model)
     check_destination(pathlib.Path(args.out), args.format)
     model = load(model_path)
+    if args.streaming:
+        if args.format != "tflite":
+            raise UsageError("--streaming exports TFLite: use --format tflite")
+        streaming_parts(model)
+        args.samples = 1
     x, spec = parity_inputs(args, model_path, model.input_shape[1:])
-    reference = np.asarray(model.predict(x, verbose=0))
+    if args.streaming:
+        reference = keras_per_step(model, x[0])
+    else:
+        reference = np.asarray(model.predict(x, verbose=0))
+    latency = None
     out = pathlib.Path(args.out)
     with staging_path(out) as staged:
-        if args.format == "tflite":
+        if args.streaming:
+            shapes = to_tflite_streaming(model, staged)
+            converted, latency = tflite_stream(staged, x[0], shapes)
+        elif args.format == "tflite":
             to_tflite(model, staged)
             converted = tflite_predict(staged, x)
         else:
@@ -222,8 +354,11 @@ def main(argv=None):
         else:
             rejected = out.with_name(out.name + REJECTED_SUFFIX)
             move_into_place(staged, rejected)
+    checked = f"{len(x)} {spec} test inputs"
+    if args.streaming:
+        checked = f"every step of 1 {spec} test sequence"
     parity = (
-        f"parity on {len(x)} {spec} test inputs: max |keras - "
+        f"parity on {checked}: max |keras - "
         f"{args.format}| = {diff:.3g} (tolerance {args.tolerance:g})"
     )
     if not passed:
@@ -236,6 +371,8 @@ def main(argv=None):
         return 1
     print(f"zoo-export: wrote {out} ({size:,} bytes, {size / 1e6:.2f} MB)")
     print(f"zoo-export: {parity}")
+    if latency is not None:
+        print(f"zoo-export: LiteRT streaming step: {latency:.3f} ms/sample")
     return 0
 
 

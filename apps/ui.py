@@ -91,3 +91,13 @@ def pixel_image(label, height, **kwargs):
         elem_classes=["pixels"],
         **kwargs,
     )
+
+
+def top5(elem_id):
+    """The top-5 label a classifying tab shows its answer in."""
+    return gr.Label(num_top_classes=5, label="Top 5", elem_id=elem_id)
+
+
+def model_view():
+    """The 28x28 picture the model really sees, enlarged crisply."""
+    return pixel_image("What the model sees (28×28)", 224)

@@ -74,6 +74,12 @@ BENCHMARKS = {
             "load_test",
         ),
         Benchmark(
+            "browser_latency",
+            "bench.browser_latency",
+            "mouse-up to label painted in headless Chromium, with breakdown",
+            "browser_latency",
+        ),
+        Benchmark(
             "accuracy_plot",
             "bench.accuracy_plot",
             "accuracy vs params and FLOPs of the models in saved_models/",

@@ -4,8 +4,9 @@ from apps import core
 from apps import preprocess
 from apps.ui import gr
 from apps.ui import guarded
+from apps.ui import model_view
 from apps.ui import picture
-from apps.ui import pixel_image
+from apps.ui import top5
 
 DRAW_PROMPT = (
     "✏️ **Draw a digit** in the box: the prediction updates as you go."
@@ -106,15 +107,11 @@ class DrawTab:
                         label="Model",
                         elem_id="draw_model",
                     )
-                    draw_label = gr.Label(
-                        num_top_classes=5,
-                        label="Top 5",
-                        elem_id="draw_label",
-                    )
+                    draw_label = top5("draw_label")
                     draw_status = gr.Markdown(
                         DRAW_PROMPT, elem_id="draw_status"
                     )
-                    draw_view = pixel_image("What the model sees (28×28)", 224)
+                    draw_view = model_view()
                     clear = gr.Button("Clear")
 
         # Drawing: `.change` fires once per finished stroke and on clear;

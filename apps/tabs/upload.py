@@ -15,9 +15,11 @@ from apps import preprocess
 from apps.ui import LOG
 from apps.ui import gr
 from apps.ui import guarded
+from apps.ui import model_view
 from apps.ui import path_free
 from apps.ui import picture
 from apps.ui import pixel_image
+from apps.ui import top5
 
 UPLOAD_PROMPT = "📷 **Upload a picture** of a digit or a piece of clothing."
 PREVIEW_SIDE = 512  # largest preview sent to the page, in pixels
@@ -147,17 +149,11 @@ class UploadTab:
                     )
                     upload_preview = pixel_image("Your image (grayscale)", 240)
                 with gr.Column():
-                    upload_label = gr.Label(
-                        num_top_classes=5,
-                        label="Top 5",
-                        elem_id="upload_label",
-                    )
+                    upload_label = top5("upload_label")
                     upload_status = gr.Markdown(
                         UPLOAD_PROMPT, elem_id="upload_status"
                     )
-                    upload_view = pixel_image(
-                        "What the model sees (28×28)", 224
-                    )
+                    upload_view = model_view()
 
         example_paths = gr.State(examples)
         gallery.select(

@@ -1,30 +1,25 @@
-"""Benchmark: streaming TCN inference vs recomputing per new sample.
+"""Benchmark: chunked TCN streaming vs recomputing and vs pytorch-tcn.
 
-A causal `zoo.layers.TCN` can run one step at a time (`step`), keeping a
-buffer of the last `(kernel_size - 1) * dilation` inputs of each dilated
-conv, so each new sample costs the same whatever the stream's length. The
-alternative is to call the model again on the data seen so far every time
-a sample arrives. With the sequential-MNIST configuration (T=784, kernel 7,
-dilations 1..128, 25 channels) the receptive field is 3,061 steps, longer
-than the sequence, so "the receptive-field window" is the whole sequence
-so far: the recompute rows call the layer on the first `t + 1` samples.
+A causal `zoo.layers.TCN` streams (`stream`, compiled by
+`make_streaming_fn`: `tf.function(jit_compile=True)` on TensorFlow,
+`jax.jit` on JAX), keeping a buffer of the last `(kernel_size - 1) *
+dilation` inputs of each dilated conv, so each new sample costs the same
+whatever the stream's length. Side by side, interleaved, batch 1, with the
+sequential-MNIST configuration of `seqmnist_tcn` (T=784, kernel 7,
+dilations 1..128, 25 channels; receptive field 3,061 steps, longer than
+the sequence, so "the receptive-field window" is the sequence so far):
 
-Rows, all compiled (`jax.jit` on JAX, `tf.function` on TensorFlow, plus
-`tf.function(jit_compile=True)` for the step) and timed side by side,
-interleaved, batch 1:
+- `step`: `stream` on chunks of 1, 8, 32 and 128 new samples, each
+  output read back to NumPy; `pytorch_tcn_ms` is pytorch-tcn's own
+  streaming (`TCN.inference` with its internal buffers, eval mode, 2
+  threads) on the same architecture and chunk, timed in the same loop;
+- `recompute, last step only` / `recompute, all steps`: the compiled
+  layer called again on the sequence so far (at T/2 and T) per new
+  sample; `step_speedup` divides it by the chunk-1 stream.
 
-- `step`: one `TCN.step` per new sample, streaming consecutive samples
-  and reading each output back to NumPy;
-- `recompute, last step only`: the `return_sequences=False` layer on the
-  sequence so far; it computes only the steps that reach the last output;
-- `recompute, all steps`: the `return_sequences=True` layer on the
-  sequence so far, read at its last step (the full work, as keras-tcn
-  does).
-
-Recompute is timed at two lengths, `t + 1 = T/2` and `T` (its cost grows
-with `t`; a real stream would also compile once per length). Outputs are
-checked against the full call: `max_abs_diff`. Run it with
-`python -m bench.streaming [--quick]`; results go to
+`x_flop_floor` = time / (FLOPs per sample / GFLOP/s of a large compiled
+conv measured in the same run): how far each row is from the work's cost.
+Run with `python -m bench.streaming [--quick]`; results go to
 `bench/results/streaming_<backend>.{json,md}`.
 """
 
@@ -40,54 +35,62 @@ from bench import common  # noqa: E402
 from zoo.layers import TCN  # noqa: E402
 
 GOAL = 20.0
+TORCH_GOAL = 2.0
 
 FULL = {
     "steps": 784,
     "nb_filters": 25,
     "kernel_size": 7,
     "dilations": (1, 2, 4, 8, 16, 32, 64, 128),
-    "repeats": 9,
+    "chunks": (1, 8, 32, 128),
+    "repeats": 7,
     "warmup": 2,
-    "steps_per_sample": 32,
+    "samples_per_timing": 128,
 }
 QUICK = {
     "steps": 24,
     "nb_filters": 4,
     "kernel_size": 3,
     "dilations": (1, 2, 4),
+    "chunks": (1, 4),
     "repeats": 2,
     "warmup": 1,
-    "steps_per_sample": 4,
+    "samples_per_timing": 4,
 }
 
 COLUMNS = [
     "method",
     "compiler",
+    "chunk",
     "sequence_so_far",
     "ms_per_new_sample",
+    "pytorch_tcn_ms",
+    "vs_pytorch_tcn",
     "step_speedup",
+    "x_flop_floor",
     "meets_goal",
     "max_abs_diff",
 ]
 
 
-def compilers():
-    """Name -> function compiler for the current backend."""
+def compiler_name():
+    return {
+        "jax": "jax.jit",
+        "tensorflow": "tf.function(jit_compile=True)",
+    }.get(keras.backend.backend(), "eager")
+
+
+def compile_fn(fn):
     backend = keras.backend.backend()
     if backend == "jax":
         import jax
 
-        return {"jax.jit": jax.jit}
+        return jax.jit(fn)
     if backend == "tensorflow":
         import tensorflow as tf
 
-        return {
-            "tf.function": tf.function,
-            "tf.function(jit_compile=True)": lambda fn: tf.function(
-                fn, jit_compile=True
-            ),
-        }
-    return {"eager": lambda fn: fn}
+        return tf.function(fn, jit_compile=True)
+    return fn
 
 
 def make_layers(sizes, x):
@@ -104,37 +107,89 @@ def make_layers(sizes, x):
     return all_steps, last_step
 
 
+def flops_per_sample(tcn):
+    """Multiply-adds x 2 of every conv for one new time step."""
+    total = 0
+    for block in tcn.blocks:
+        for conv in (block.conv1, block.conv2, block.downsample):
+            if conv is not None:
+                total += 2 * int(np.prod(conv.kernel.shape))
+    return total
+
+
 class Stream:
-    """Feeds consecutive samples of `x` to a compiled `step`, wrapping
-    around at the end (the state then simply keeps streaming)."""
+    """Feeds consecutive chunks of `x` to `fn`, wrapping around at the end
+    (the state then simply keeps streaming)."""
 
-    def __init__(self, tcn, step_fn, x):
-        self.tcn = tcn
-        self.step_fn = step_fn
-        self.x = x
-        self.state = tcn.get_initial_state(x.shape[0])
-        self.t = 0
+    def __init__(self, fn, state, x, chunk):
+        self.fn, self.state, self.chunk = fn, state, chunk
+        # Whole chunks only, so every call has the compiled shape.
+        usable = x.shape[1] - x.shape[1] % chunk
+        self.chunks = [x[:, t : t + chunk] for t in range(0, usable, chunk)]
+        self.i = 0
 
-    def advance(self, count):
-        for _ in range(count):
-            sample = self.x[:, self.t % self.x.shape[1]]
-            y, self.state = self.step_fn(sample, self.state)
+    def advance(self, samples):
+        for _ in range(max(1, samples // self.chunk)):
+            y, self.state = self.fn(self.chunks[self.i % len(self.chunks)], self.state)
             keras.ops.convert_to_numpy(y)
-            self.t += 1
+            self.i += 1
 
 
-def stream_outputs(tcn, step_fn, x):
-    """Every step's output of a fresh stream over `x`, `(batch, T, f)`."""
-    state = tcn.get_initial_state(x.shape[0])
-    outputs = []
-    for t in range(x.shape[1]):
-        y, state = step_fn(x[:, t], state)
+def streamed_outputs(tcn, fn, x, chunk):
+    """Every step's output of a fresh stream over `x` in `chunk`s."""
+    state, outputs = tcn.get_initial_state(x.shape[0]), []
+    for t in range(0, x.shape[1], chunk):
+        y, state = fn(x[:, t : t + chunk], state)
         outputs.append(keras.ops.convert_to_numpy(y))
-    return np.stack(outputs, axis=1)
+    return np.concatenate(outputs, axis=1)
+
+
+def torch_streams(sizes, x):
+    """pytorch-tcn streaming per chunk size, or `{}` without it."""
+    try:
+        import torch
+        from pytorch_tcn import TCN as TorchTCN
+    except ImportError:
+        return {}, None
+    torch.set_num_threads(2)
+    model = TorchTCN(
+        1,
+        [sizes["nb_filters"]] * len(sizes["dilations"]),
+        kernel_size=sizes["kernel_size"],
+        dilations=list(sizes["dilations"]),
+        causal=True,
+        use_skip_connections=True,
+        input_shape="NLC",
+    ).eval()
+    xt = torch.from_numpy(x)
+    fns = {}
+    for chunk in sizes["chunks"]:
+        chunks = [xt[:, t : t + chunk] for t in range(0, x.shape[1] - chunk + 1, chunk)]
+        state = {"i": 0}
+
+        def advance(samples, chunk=chunk, chunks=chunks, state=state):
+            with torch.no_grad():
+                for _ in range(max(1, samples // chunk)):
+                    model.inference(chunks[state["i"] % len(chunks)]).numpy()
+                    state["i"] += 1
+
+        fns[chunk] = advance
+    return fns, getattr(__import__("pytorch_tcn"), "__version__", "?")
+
+
+def large_conv(sizes):
+    """A compiled conv big enough to run near the CPU's GFLOP/s."""
+    c, k = sizes["nb_filters"], sizes["kernel_size"]
+    x = keras.ops.ones((1, 16384, c))
+    kernel = keras.ops.ones((k, c, c)) * 0.01
+    conv = compile_fn(lambda a, b: keras.ops.conv(a, b, padding="same"))
+    flops = 2 * k * c * c * 16384
+    return (lambda: keras.ops.convert_to_numpy(conv(x, kernel))), flops
 
 
 def run(quick=False, results_dir=None, show_progress=True):
-    """Times streaming vs recomputing; writes `streaming_<backend>.*`.
+    """Times chunked streaming, recompute and pytorch-tcn side by side;
+    writes `streaming_<backend>.*`.
 
     Args:
         quick: bool. A tiny TCN and 2 repeats, to check that the benchmark
@@ -148,84 +203,84 @@ def run(quick=False, results_dir=None, show_progress=True):
     """
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     sizes = QUICK if quick else FULL
-    steps = sizes["steps"]
+    steps, per_timing = sizes["steps"], sizes["samples_per_timing"]
     rng = np.random.default_rng(0)
     # Pixel intensities in [0, 1], one pixel per step, as sequential MNIST.
     x = rng.uniform(0.0, 1.0, (1, steps, 1)).astype("float32")
     all_steps, last_step = make_layers(sizes, x)
     full = keras.ops.convert_to_numpy(all_steps(x))
-    lengths = (steps // 2, steps)
+    fn = all_steps.make_streaming_fn()
+    torch_fns, torch_version = torch_streams(sizes, x)
 
     fns, rows = {}, []
-    tasks = []
-    for compiler_name, compile_fn in compilers().items():
-        tasks.append(("step", compiler_name, compile_fn, None))
-    first_compiler, first_compile = next(iter(compilers().items()))
-    for length in lengths:
-        for method in ("recompute, last step only", "recompute, all steps"):
-            tasks.append((method, first_compiler, first_compile, length))
-
-    per_sample = sizes["steps_per_sample"]
-    for method, compiler_name, compile_fn, length in common.progress(
-        tasks, "compile", enabled=show_progress
-    ):
-        key = f"{method} [{compiler_name}] {length}"
-        if method == "step":
-            step_fn = compile_fn(all_steps.step)
-            streamed = stream_outputs(all_steps, step_fn, x)
-            diff = np.abs(streamed - full).max()
-            stream = Stream(all_steps, step_fn, x)
-            fns[key] = lambda s=stream: s.advance(per_sample)
-            so_far = "any (state)"
-        else:
-            layer = last_step if "last" in method else all_steps
+    for chunk in common.progress(sizes["chunks"], "compile", enabled=show_progress):
+        diff = np.abs(streamed_outputs(all_steps, fn, x, chunk) - full).max()
+        stream = Stream(fn, all_steps.get_initial_state(1), x, chunk)
+        fns[f"step {chunk}"] = lambda s=stream: s.advance(per_timing)
+        if chunk in torch_fns:
+            fns[f"torch {chunk}"] = lambda f=torch_fns[chunk]: f(per_timing)
+        rows.append(
+            {"method": "step", "chunk": chunk, "sequence_so_far": "any (state)",
+             "max_abs_diff": float(diff), "key": f"step {chunk}"}
+        )
+    for length in (steps // 2, steps):
+        for method, layer in (
+            ("recompute, last step only", last_step),
+            ("recompute, all steps", all_steps),
+        ):
             call = compile_fn(layer.__call__)
             prefix = x[:, :length]
             output = keras.ops.convert_to_numpy(call(prefix))
-            if output.ndim == 3:
-                output = output[:, -1]
-            diff = np.abs(output - full[:, length - 1]).max()
+            output = output[:, -1] if output.ndim == 3 else output
+            key = f"{method} {length}"
             fns[key] = lambda c=call, p=prefix: keras.ops.convert_to_numpy(c(p))
-            so_far = length
-        rows.append(
-            {
-                "method": method,
-                "compiler": compiler_name,
-                "sequence_so_far": so_far,
-                "max_abs_diff": float(diff),
-                "key": key,
-            }
-        )
+            rows.append(
+                {"method": method, "chunk": 1, "sequence_so_far": length,
+                 "max_abs_diff": float(np.abs(output - full[:, length - 1]).max()),
+                 "key": key}
+            )
+    fns["large conv"], conv_flops = large_conv(sizes)
 
     timings = common.time_interleaved(
         fns, repeats=sizes["repeats"], warmup=sizes["warmup"]
     )
+    gflops = conv_flops / timings["large conv"]["median_ms"] / 1e6
+    floor_ms = flops_per_sample(all_steps) / gflops / 1e6
+    by_key = {}
     for row in rows:
         key = row.pop("key")
-        scale = per_sample if row["method"] == "step" else 1
+        scale = per_timing if row["method"] == "step" else 1
+        samples = [t / scale for t in timings[key]["samples_ms"]]
         row["ms_per_new_sample"] = timings[key]["median_ms"] / scale
-        row["samples_ms"] = [t / scale for t in timings[key]["samples_ms"]]
-    best_step = min(
-        (row for row in rows if row["method"] == "step"),
-        key=lambda row: row["ms_per_new_sample"],
-    )
+        row["x_flop_floor"] = row["ms_per_new_sample"] / floor_ms
+        by_key[key] = {"samples_ms": samples}
+        torch_key = f"torch {row['chunk']}"
+        if row["method"] == "step" and torch_key in timings:
+            row["pytorch_tcn_ms"] = timings[torch_key]["median_ms"] / per_timing
+            torch_samples = [t / per_timing for t in timings[torch_key]["samples_ms"]]
+            row["vs_pytorch_tcn"] = common.paired_ratio(
+                {"samples_ms": torch_samples}, by_key[key]
+            )
+            row["meets_goal"] = row["vs_pytorch_tcn"] >= TORCH_GOAL
+        elif row["method"] != "step":
+            row["step_speedup"] = common.paired_ratio(
+                by_key[key], by_key[f"step {sizes['chunks'][0]}"]
+            )
+            row["meets_goal"] = row["step_speedup"] >= GOAL
     for row in rows:
-        if row["method"] == "step":
-            continue
-        # Paired per repeat against the fastest step variant.
-        row["step_speedup"] = common.paired_ratio(
-            {"samples_ms": row["samples_ms"]},
-            {"samples_ms": best_step["samples_ms"]},
-        )
-        row["meets_goal"] = row["step_speedup"] >= GOAL
+        row["compiler"] = compiler_name()
 
     backend = keras.backend.backend()
     name = f"streaming_{backend}" + ("_quick" if quick else "")
     meta = {
-        "title": f"Streaming TCN step vs recompute ({backend})",
-        "notes": notes(sizes, last_step, best_step),
+        "title": f"Chunked TCN streaming vs recompute and pytorch-tcn ({backend})",
+        "notes": notes(sizes, last_step, gflops, floor_ms, torch_version),
         "quick": quick,
         "goal": GOAL,
+        "torch_goal": TORCH_GOAL,
+        "large_conv_gflops": gflops,
+        "flop_floor_ms": floor_ms,
+        "pytorch_tcn": torch_version,
         "sizes": {
             k: list(v) if isinstance(v, tuple) else v for k, v in sizes.items()
         },
@@ -239,26 +294,32 @@ def run(quick=False, results_dir=None, show_progress=True):
     return common.run_result(name, rows, meta, paths, COLUMNS)
 
 
-def notes(sizes, tcn, best_step):
+def notes(sizes, tcn, gflops, floor_ms, torch_version):
+    torch_note = (
+        f"pytorch-tcn {torch_version} streaming (`inference`, eval, 2 "
+        "threads, weight norm, skip connections, random weights)"
+        if torch_version
+        else "pytorch-tcn not installed"
+    )
     return (
         f"TCN T={sizes['steps']}, kernel {sizes['kernel_size']}, "
         f"dilations {list(sizes['dilations'])}, {sizes['nb_filters']} "
         f"channels, receptive field {tcn.receptive_field} steps, batch 1, "
         "random (he_normal) weights, inputs uniform in [0, 1]. "
-        "`ms_per_new_sample`: median over "
-        f"{sizes['repeats']} interleaved repeats after {sizes['warmup']} "
-        "warm-up rounds; a step sample streams "
-        f"{sizes['steps_per_sample']} consecutive samples, each output "
-        "read back to NumPy. Recompute = calling the compiled layer on the "
-        "whole sequence so far (`sequence_so_far` samples; the receptive "
-        "field is longer than the sequence, so that is the receptive-field "
-        "window), warm: compiling once per length is not counted. "
-        "`step_speedup` = recompute time / time of the fastest step variant "
-        f"({best_step['compiler']}), median of per-repeat ratios; goal >= "
-        f"{GOAL}x. `max_abs_diff`: step outputs at every t, and recompute "
-        "outputs at t + 1 = `sequence_so_far`, vs the full "
-        "`return_sequences=True` call. The machine is shared with other "
-        "jobs (2 cores): absolute times drift, interleaved ratios less."
+        f"`ms_per_new_sample`: median over {sizes['repeats']} interleaved "
+        f"repeats after {sizes['warmup']} warm-up rounds; a step timing "
+        f"streams {sizes['samples_per_timing']} samples in chunks of "
+        "`chunk`, each output read back to NumPy. `pytorch_tcn_ms`: "
+        f"{torch_note}, same chunks, same loop; `vs_pytorch_tcn` = its "
+        f"time / ours (median of per-repeat ratios), goal >= {TORCH_GOAL}x. "
+        "Recompute = the compiled layer on the sequence so far per new "
+        "sample (warm; compiling once per length is not counted); "
+        "`step_speedup` = its time / chunk-1 streaming, goal >= "
+        f"{GOAL}x. `x_flop_floor` = time / {floor_ms * 1e3:.2f} us, the "
+        f"FLOPs of one sample at {gflops:.1f} GFLOP/s (a large compiled "
+        "conv in the same run). `max_abs_diff`: outputs at every t vs the "
+        "full `return_sequences=True` call. The machine is shared (2 "
+        "cores): absolute times drift, interleaved ratios less."
     )
 
 

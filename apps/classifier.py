@@ -121,7 +121,9 @@ def main(argv=None):
     )
     if gr is None:
         raise SystemExit(INSTALL_HINT)
-    store = ModelStore(args.models)
+    # Compiling every model's predict function took most of the start-up;
+    # the warm-up thread does it while the page is already served.
+    store = ModelStore(args.models, warm_up=False)
     LOG.info(
         "Serving %d model(s) from %s: %s",
         len(store.entries),

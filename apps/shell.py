@@ -82,8 +82,12 @@ class App(
         return "\n".join(lines)
 
     def warm_up(self):
-        """Compiles the slow paths (TCN streaming, gradients) once."""
+        """Compiles the slow paths (predict functions, TCN streaming,
+        gradients) once, so that no person waits for them."""
         try:
+            for entry in self.store.entries.values():
+                if entry.task == "classification":
+                    entry.probabilities(np.zeros((1, *entry.input_shape)))
             for name in self.store.names("sequence"):
                 entry = self.store.get(name)
                 self.streamer(entry).run(np.zeros(entry.input_shape))

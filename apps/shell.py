@@ -48,7 +48,8 @@ class App(
         names = self.store.names(kind)
         if not names:
             raise gr.Error(
-                f"No {kind} model is loaded from {self.store.models_dir}.",
+                f"No {kind} model is loaded from the app's models folder "
+                f"({self.store.models_dir.name}/).",
                 title="No model",
             )
         if name not in names:

@@ -57,8 +57,9 @@ def guarded(handler):
         try:
             return handler(*args, **kwargs)
         except gr.Error as err:
+            # The app's own refusals name what was asked for (which may
+            # look like a path) and never a server path: kept as they are.
             LOG.info("Refused in %s: %s", handler.__name__, err.message)
-            err.message = path_free(err.message)
             err.print_exception = False
             raise
         except preprocess.InputError as err:

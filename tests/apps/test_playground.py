@@ -104,6 +104,11 @@ def test_bad_kernel_tables(table, message):
         playground.parse_kernel(table)
 
 
-def test_stride_with_dilation_is_refused():
-    with pytest.raises(ValueError, match="dilation"):
-        playground.apply_kernel(np.ones((8, 8)), np.ones((3, 3)), "valid", 2, 2)
+def test_stride_with_dilation_is_the_dilated_output_subsampled():
+    rng = np.random.default_rng(0)
+    image, kernel = rng.uniform(0, 255, (9, 9)), rng.normal(size=(3, 3))
+    both = playground.apply_kernel(image, kernel, "valid", 2, 2)
+    dilated = playground.apply_kernel(image, kernel, "valid", 1, 2)
+    # (9 - 5) / 2 + 1 = 3 positions per axis, every other dilated one.
+    assert both.shape == (3, 3)
+    np.testing.assert_allclose(both, dilated[::2, ::2], rtol=1e-5, atol=1e-3)

@@ -44,17 +44,22 @@ ensure_venv() {
     fi
 }
 
-ensure_chromium() {
-    # The browser tests drive Debian's Chromium through Playwright
-    # (`playwright install` cannot download browsers offline).
-    if [ -x /usr/lib/chromium/chromium ] || [ -n "${ZOO_SKIP_BROWSER_INSTALL:-}" ]; then
+ensure_test_tools() {
+    # Debian packages some tests drive: Chromium for the browser tests,
+    # through Playwright (`playwright install` cannot download browsers
+    # offline), and Graphviz for keras.utils.plot_model.
+    if [ -n "${ZOO_SKIP_SYSTEM_INSTALL:-${ZOO_SKIP_BROWSER_INSTALL:-}}" ]; then
         return 0
     fi
-    if command -v apt-get >/dev/null; then
-        echo "==> installing Debian's chromium for the browser tests"
-        (as_root apt-get update -qq && as_root apt-get install -y -qq chromium) \
-            || echo "warning: could not install chromium; browser tests will be skipped" >&2
+    local missing=()
+    [ -x /usr/lib/chromium/chromium ] || missing+=(chromium)
+    command -v dot >/dev/null || missing+=(graphviz)
+    if [ "${#missing[@]}" = 0 ] || ! command -v apt-get >/dev/null; then
+        return 0
     fi
+    echo "==> installing Debian's ${missing[*]} for the tests"
+    (as_root apt-get update -qq && as_root apt-get install -y -qq "${missing[@]}") \
+        || echo "warning: could not install ${missing[*]}; the tests that need them will be skipped" >&2
 }
 
 run_pytest() {
@@ -78,7 +83,7 @@ case "$cmd" in
         ;;
     test)
         ensure_venv
-        ensure_chromium
+        ensure_test_tools
         results=()
         for backend in ${ZOO_TEST_BACKENDS:-tensorflow jax torch}; do
             if [ "$backend" = tensorflow ]; then

@@ -238,8 +238,8 @@ class ModelStore:
                 and not e.dataset.lower().startswith("pmnist")
             ),
         }
-        tests["clothing"] = lambda e: e.is_image_classifier and (
-            e.style == "fashion"
+        tests["clothing"] = lambda e: (
+            e.is_image_classifier and (e.style == "fashion")
         )
         return sorted(n for n, e in self.entries.items() if tests[kind](e))
 

@@ -130,7 +130,9 @@ class Stream:
 
     def advance(self, samples):
         for _ in range(max(1, samples // self.chunk)):
-            y, self.state = self.fn(self.chunks[self.i % len(self.chunks)], self.state)
+            y, self.state = self.fn(
+                self.chunks[self.i % len(self.chunks)], self.state
+            )
             keras.ops.convert_to_numpy(y)
             self.i += 1
 
@@ -164,7 +166,10 @@ def torch_streams(sizes, x):
     xt = torch.from_numpy(x)
     fns = {}
     for chunk in sizes["chunks"]:
-        chunks = [xt[:, t : t + chunk] for t in range(0, x.shape[1] - chunk + 1, chunk)]
+        chunks = [
+            xt[:, t : t + chunk]
+            for t in range(0, x.shape[1] - chunk + 1, chunk)
+        ]
         state = {"i": 0}
 
         def advance(samples, chunk=chunk, chunks=chunks, state=state):
@@ -213,15 +218,22 @@ def run(quick=False, results_dir=None, show_progress=True):
     torch_fns, torch_version = torch_streams(sizes, x)
 
     fns, rows = {}, []
-    for chunk in common.progress(sizes["chunks"], "compile", enabled=show_progress):
+    for chunk in common.progress(
+        sizes["chunks"], "compile", enabled=show_progress
+    ):
         diff = np.abs(streamed_outputs(all_steps, fn, x, chunk) - full).max()
         stream = Stream(fn, all_steps.get_initial_state(1), x, chunk)
         fns[f"step {chunk}"] = lambda s=stream: s.advance(per_timing)
         if chunk in torch_fns:
             fns[f"torch {chunk}"] = lambda f=torch_fns[chunk]: f(per_timing)
         rows.append(
-            {"method": "step", "chunk": chunk, "sequence_so_far": "any (state)",
-             "max_abs_diff": float(diff), "key": f"step {chunk}"}
+            {
+                "method": "step",
+                "chunk": chunk,
+                "sequence_so_far": "any (state)",
+                "max_abs_diff": float(diff),
+                "key": f"step {chunk}",
+            }
         )
     for length in (steps // 2, steps):
         for method, layer in (
@@ -235,9 +247,15 @@ def run(quick=False, results_dir=None, show_progress=True):
             key = f"{method} {length}"
             fns[key] = lambda c=call, p=prefix: keras.ops.convert_to_numpy(c(p))
             rows.append(
-                {"method": method, "chunk": 1, "sequence_so_far": length,
-                 "max_abs_diff": float(np.abs(output - full[:, length - 1]).max()),
-                 "key": key}
+                {
+                    "method": method,
+                    "chunk": 1,
+                    "sequence_so_far": length,
+                    "max_abs_diff": float(
+                        np.abs(output - full[:, length - 1]).max()
+                    ),
+                    "key": key,
+                }
             )
     fns["large conv"], conv_flops = large_conv(sizes)
 
@@ -257,7 +275,9 @@ def run(quick=False, results_dir=None, show_progress=True):
         torch_key = f"torch {row['chunk']}"
         if row["method"] == "step" and torch_key in timings:
             row["pytorch_tcn_ms"] = timings[torch_key]["median_ms"] / per_timing
-            torch_samples = [t / per_timing for t in timings[torch_key]["samples_ms"]]
+            torch_samples = [
+                t / per_timing for t in timings[torch_key]["samples_ms"]
+            ]
             row["vs_pytorch_tcn"] = common.paired_ratio(
                 {"samples_ms": torch_samples}, by_key[key]
             )
@@ -273,7 +293,9 @@ def run(quick=False, results_dir=None, show_progress=True):
     backend = keras.backend.backend()
     name = f"streaming_{backend}" + ("_quick" if quick else "")
     meta = {
-        "title": f"Chunked TCN streaming vs recompute and pytorch-tcn ({backend})",
+        "title": (
+            f"Chunked TCN streaming vs recompute and pytorch-tcn ({backend})"
+        ),
         "notes": notes(sizes, last_step, gflops, floor_ms, torch_version),
         "quick": quick,
         "goal": GOAL,

@@ -202,7 +202,10 @@ def compiled_tcn(
     >>> model.output.shape
     (None, 40, 10)
     """
-    optimizers = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop}
+    optimizers = {
+        "adam": keras.optimizers.Adam,
+        "rmsprop": keras.optimizers.RMSprop,
+    }
     if opt not in optimizers:
         raise ValueError(
             "Only 'adam' and 'rmsprop' are available for `opt`. "
@@ -252,7 +255,9 @@ def _tcns_in(layer):
     """The zoo TCNs in `layer`: itself, or the two a `Bidirectional` wraps."""
     if isinstance(layer, TCN):
         return [layer]
-    inner = [getattr(layer, a, None) for a in ("forward_layer", "backward_layer")]
+    inner = [
+        getattr(layer, a, None) for a in ("forward_layer", "backward_layer")
+    ]
     return [t for t in inner if isinstance(t, TCN)]
 
 
@@ -278,11 +283,15 @@ def tcn_full_summary(model, expand_residual_blocks=True, print_fn=print):
                 rows.append(("  " + tcn.name, "TCN", tcn.count_params()))
             indent = "    " if tcn is not layer else "  "
             for block in tcn.blocks:
-                rows.append((indent + block.name, "TCNBlock", block.count_params()))
+                rows.append(
+                    (indent + block.name, "TCNBlock", block.count_params())
+                )
                 if expand_residual_blocks:
                     for sub in _sublayers(block):
                         name = indent + "  " + sub.name
-                        rows.append((name, type(sub).__name__, sub.count_params()))
+                        rows.append(
+                            (name, type(sub).__name__, sub.count_params())
+                        )
     width = max(len(name) for name, _, _ in rows) + 2
     print_fn(f"Model: {model.name}")
     print_fn(f"{'Layer':<{width}}{'Type':<24}{'Params':>10}")
@@ -378,7 +387,9 @@ def _load_h5(model, weights_path):
             for tcn in _tcns_in(layer):
                 path = f"layers/{group}"
                 if tcn is not layer:
-                    side = "forward" if tcn is layer.forward_layer else "backward"
+                    side = (
+                        "forward" if tcn is layer.forward_layer else "backward"
+                    )
                     path = f"{path}/{side}_layer"
                 if path not in saved:
                     raise ValueError(f"No keras-tcn weights at {path!r}.")
@@ -432,5 +443,5 @@ def load_keras_tcn_model(path, compile=True):
         try:
             model.compile_from_config(compile_config)
         except (TypeError, ValueError) as error:
-            warnings.warn(f"{path}: left uncompiled ({error}).")
+            warnings.warn(f"{path}: left uncompiled ({error}).", stacklevel=2)
     return model

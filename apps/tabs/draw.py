@@ -8,9 +8,7 @@ from apps.ui import model_view
 from apps.ui import picture
 from apps.ui import top5
 
-DRAW_PROMPT = (
-    "✏️ **Draw a digit** in the box: the prediction updates as you go."
-)
+DRAW_PROMPT = "✏️ **Draw a digit** in the box: the prediction updates as you go."
 # The editor starts with no tool selected and its trash icon deselects the
 # brush again, so strokes would leave no ink. Whenever neither Brush nor
 # Erase is highlighted, this selects the Brush; it watches the editor, so

@@ -132,9 +132,7 @@ class InsideTab:
                 )
             inside_notes = gr.Markdown()
             with gr.Row():
-                maps = pixel_image(
-                    "Feature maps", 480, elem_id="inside_maps"
-                )
+                maps = pixel_image("Feature maps", 480, elem_id="inside_maps")
                 kernels = pixel_image("First-layer kernels", 240)
             with gr.Row():
                 cam = pixel_image("Grad-CAM", 280)

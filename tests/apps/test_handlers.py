@@ -174,9 +174,7 @@ def test_bad_files_give_clear_messages(app, tmp_path, kind):
     assert preview is None and expected in status
 
 
-def test_refusals_are_titled_path_free_and_logged_once(
-    app, tmp_path, caplog
-):
+def test_refusals_are_titled_path_free_and_logged_once(app, tmp_path, caplog):
     path = tmp_path / "notes.png"
     path.write_text("not a picture")
     with caplog.at_level("INFO", logger="apps.classifier"):
@@ -218,9 +216,7 @@ def test_feature_maps_and_explanations(app, test_digits, tmp_path):
     # 32 maps of 26x26 enlarged 2x under a 12-pixel number gutter, in a
     # 6x6 grid with 3-pixel gaps, then an 8-pixel gap and the colour bar.
     assert grid.shape == (6 * 67 - 3, 6 * 55 - 3 + 8 + 70, 3)
-    shared = app.feature_maps(
-        path, "mnist_seed_cnn", "block1_conv", None, True
-    )
+    shared = app.feature_maps(path, "mnist_seed_cnn", "block1_conv", None, True)
     assert shared.shape == grid.shape and not np.array_equal(shared, grid)
     kernels, cam, saliency, notes = app.explain(
         path, "mnist_seed_cnn", "block1_conv"

@@ -62,7 +62,9 @@ def test_signature_is_keras_tcn_3_5_7():
 @pytest.mark.parametrize("padding", ["causal", "same"])
 @pytest.mark.parametrize("steps", [None, 7])
 @pytest.mark.parametrize("return_sequences", [True, False])
-def test_output_shapes_known_and_unknown_length(padding, steps, return_sequences):
+def test_output_shapes_known_and_unknown_length(
+    padding, steps, return_sequences
+):
     tcn = TCN(nb_filters=6, padding=padding, return_sequences=return_sequences)
     expected = (None, steps, 6) if return_sequences else (None, 6)
     assert tcn.compute_output_shape((None, steps, 2)) == expected
@@ -116,20 +118,29 @@ def test_sequential_json_weights_and_keras_round_trip(tmp_path):
         model.to_json(), custom_objects={"TCN": TCN}
     )
     reloaded.load_weights(weights)
-    np.testing.assert_allclose(reloaded.predict(x, verbose=0), expected, atol=1e-6)
+    np.testing.assert_allclose(
+        reloaded.predict(x, verbose=0), expected, atol=1e-6
+    )
 
     model.save(tmp_path / "model.keras")
     loaded = keras.models.load_model(tmp_path / "model.keras")
-    np.testing.assert_allclose(loaded.predict(x, verbose=0), expected, atol=1e-6)
+    np.testing.assert_allclose(
+        loaded.predict(x, verbose=0), expected, atol=1e-6
+    )
     printed = []
-    tcn_full_summary(model, expand_residual_blocks=False, print_fn=printed.append)
+    tcn_full_summary(
+        model, expand_residual_blocks=False, print_fn=printed.append
+    )
     assert any("residual_block_2" in line for line in printed)
     assert not any("conv1" in line for line in printed)
 
 
 def test_variable_length_sequences_train():
     model = keras.Sequential(
-        [TCN(nb_filters=8, input_shape=(None, 1)), keras.layers.Dense(1, "sigmoid")]
+        [
+            TCN(nb_filters=8, input_shape=(None, 1)),
+            keras.layers.Dense(1, "sigmoid"),
+        ]
     )
     model.compile(optimizer="adam", loss="binary_crossentropy")
     for length in (3, 17, 9):
@@ -154,8 +165,13 @@ def test_plot_model_draws_a_tcn(tmp_path):
 
 def test_compiled_tcn_classification():
     model = compiled_tcn(
-        num_feat=2, num_classes=3, nb_filters=4, kernel_size=2,
-        dilations=[0, 1, 2], nb_stacks=1, max_len=12,
+        num_feat=2,
+        num_classes=3,
+        nb_filters=4,
+        kernel_size=2,
+        dilations=[0, 1, 2],
+        nb_stacks=1,
+        max_len=12,
     )
     tcn = model.get_layer("tcn")
     # keras-tcn reads dilations that are not powers of two as exponents.
@@ -174,8 +190,18 @@ def test_compiled_tcn_classification():
 
 def test_compiled_tcn_regression_and_bad_optimizer():
     model = compiled_tcn(
-        3, 10, 4, 3, [1, 2], 1, None, output_len=2, return_sequences=False,
-        regression=True, opt="rmsprop", lr=0.01,
+        3,
+        10,
+        4,
+        3,
+        [1, 2],
+        1,
+        None,
+        output_len=2,
+        return_sequences=False,
+        regression=True,
+        opt="rmsprop",
+        lr=0.01,
     )
     assert model.output_shape == (None, 2)
     assert isinstance(model.optimizer, keras.optimizers.RMSprop)
@@ -229,7 +255,9 @@ def test_bidirectional_tcn(return_sequences, tmp_path):
 
 
 def test_residual_block_adapter():
-    block = ResidualBlock(2, 5, 3, "causal", activation="tanh", use_layer_norm=True)
+    block = ResidualBlock(
+        2, 5, 3, "causal", activation="tanh", use_layer_norm=True
+    )
     x = np.random.default_rng(5).normal(size=(2, 8, 3)).astype("float32")
     output, skip = block(x)
     assert tuple(output.shape) == tuple(skip.shape) == (2, 8, 5)
@@ -237,10 +265,14 @@ def test_residual_block_adapter():
     assert config["nb_filters"] == 5 and config["use_layer_norm"]
     again = ResidualBlock.from_config(config)
     assert again.get_config() == config
-    plain = TCNBlock(5, 3, 2, activation="tanh", normalization="layer", return_skip=True)
+    plain = TCNBlock(
+        5, 3, 2, activation="tanh", normalization="layer", return_skip=True
+    )
     plain.build(x.shape)
     plain.set_weights(block.get_weights())
-    np.testing.assert_allclose(to_numpy(plain(x)[0]), to_numpy(output), atol=1e-6)
+    np.testing.assert_allclose(
+        to_numpy(plain(x)[0]), to_numpy(output), atol=1e-6
+    )
 
 
 # --- Files written by the real keras-tcn ----------------------------------
@@ -291,10 +323,14 @@ def test_load_keras_tcn_model_and_weights(upstream, kwargs, tmp_path):
     np.testing.assert_allclose(again.predict(x, verbose=0), expected, atol=1e-5)
 
     inputs = keras.Input((20, 3))
-    fresh = TCN(kernel_size=3, dilations=[1, 2], double_activation=True, **kwargs)
+    fresh = TCN(
+        kernel_size=3, dilations=[1, 2], double_activation=True, **kwargs
+    )
     rebuilt = keras.Model(inputs, keras.layers.Dense(2)(fresh(inputs)))
     keras_tcn.load_keras_tcn_weights(rebuilt, tmp_path / "theirs.weights.h5")
-    np.testing.assert_allclose(rebuilt.predict(x, verbose=0), expected, atol=1e-5)
+    np.testing.assert_allclose(
+        rebuilt.predict(x, verbose=0), expected, atol=1e-5
+    )
 
 
 def test_double_activation_is_what_keras_tcn_computes(upstream, tmp_path):
@@ -305,7 +341,9 @@ def test_double_activation_is_what_keras_tcn_computes(upstream, tmp_path):
     outputs = {}
     for double in (False, True):
         inputs = keras.Input((20, 3))
-        tcn = TCN(5, 3, dilations=[1, 2], activation="tanh", double_activation=double)
+        tcn = TCN(
+            5, 3, dilations=[1, 2], activation="tanh", double_activation=double
+        )
         model = keras.Model(inputs, keras.layers.Dense(2)(tcn(inputs)))
         keras_tcn.load_keras_tcn_weights(model, tmp_path / "w.weights.h5")
         outputs[double] = model.predict(x, verbose=0)

@@ -25,11 +25,18 @@ def randomize_weights(layer, seed=0):
     for w in layer.weights:
         scale = w.name in ("moving_variance", "weight_norm_g", "gamma")
         shape = tuple(w.shape)
-        w.assign(rng.uniform(0.5, 1.5, shape) if scale else rng.normal(0, 0.3, shape))
+        w.assign(
+            rng.uniform(0.5, 1.5, shape) if scale else rng.normal(0, 0.3, shape)
+        )
 
 
 def make_tcn(**kwargs):
-    kwargs = {"nb_filters": 4, "kernel_size": 3, "dilations": [1, 2, 4], **kwargs}
+    kwargs = {
+        "nb_filters": 4,
+        "kernel_size": 3,
+        "dilations": [1, 2, 4],
+        **kwargs,
+    }
     tcn = TCN(return_sequences=True, **kwargs)
     tcn.build((None, None, 3))
     randomize_weights(tcn)

@@ -39,7 +39,9 @@ def test_streaming_export_matches_keras_at_every_step(
     out = tmp_path / "step.tflite"
     argv = [str(sequence_model), "--format", "tflite", "--streaming"]
     argv += ["--out", str(out), "--data", "seqmnist"]
-    code, stdout, stderr = run_in_process("zoo-export", export.main, argv, capsys)
+    code, stdout, stderr = run_in_process(
+        "zoo-export", export.main, argv, capsys
+    )
 
     assert code == 0, stderr
     printed = re.search(r"max \|keras - tflite\| = (\S+)", stdout)
@@ -61,7 +63,9 @@ def test_streaming_export_matches_keras_at_every_step(
     "extra, message",
     [(["--format", "saved_model"], "--format tflite")],
 )
-def test_streaming_export_usage_errors(sequence_model, tmp_path, capsys, extra, message):
+def test_streaming_export_usage_errors(
+    sequence_model, tmp_path, capsys, extra, message
+):
     argv = [str(sequence_model), "--streaming", "--out", str(tmp_path / "o")]
     argv += ["--data", "seqmnist", *extra]
     code, _, stderr = run_in_process("zoo-export", export.main, argv, capsys)

@@ -125,9 +125,7 @@ class TCNStreamingMixin:
             ValueError: as `step`, for inputs that are not `(batch, n,
                 channels)`.
         """
-        inputs = self._streaming_inputs(
-            inputs, 3, "`stream`", "(batch, n, {})"
-        )
+        inputs = self._streaming_inputs(inputs, 3, "`stream`", "(batch, n, {})")
         return self._run_blocks("stream", inputs, state)
 
     def make_streaming_fn(self, jit_compile=True):

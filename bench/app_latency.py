@@ -182,7 +182,11 @@ def request_functions(clients, model_name, layer_name):
             c.predict(w(path), model_name, api_name="/predict")
         )
         calls[(client_name, "feature_maps")] = lambda path, c=client, w=wrap: (
-            c.predict(w(path), model_name, layer_name, api_name="/feature_maps")
+            # Every input, as a plain HTTP call needs: False = each map on
+            # its own scale.
+            c.predict(
+                w(path), model_name, layer_name, False, api_name="/feature_maps"
+            )
         )
     return calls
 

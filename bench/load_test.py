@@ -255,6 +255,7 @@ class _Client:
                 self.file(path),
                 digit_model,
                 self.layer,
+                False,  # shared_scale: every input, for plain HTTP calls too
                 api_name="/feature_maps",
             )
             if not grid:

@@ -111,6 +111,8 @@ def test_unknown_model_and_layer_names_are_refused(api, session):
     # Gradio checks the dropdown's choices before the handler runs.
     assert event == "error" and "not in the list of choices" in text
     event, text = _call(
-        api, "feature_maps", [file_data, "mnist_seed_cnn", "/etc/passwd"]
+        api,
+        "feature_maps",
+        [file_data, "mnist_seed_cnn", "/etc/passwd", False],
     )
     assert event == "error" and "no image-shaped layer" in text

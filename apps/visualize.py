@@ -7,9 +7,9 @@ an array lookup well under one).
 
 Grad-CAM and saliency need gradients, which `keras.ops` does not offer, so
 `gradient_function` asks the backend for them: `tf.GradientTape` inside a
-`tf.function` on TensorFlow and `jax.jit(jax.grad(...))` on JAX, the two
-backends the project supports and tests; each is compiled once per model
-(eager JAX gradients took seconds per image). Any other backend gets a
+`tf.function` on TensorFlow, `jax.jit(jax.grad(...))` on JAX (each compiled
+once per model: eager JAX gradients took seconds per image) and
+`torch.autograd.grad` on PyTorch. Any other backend gets a
 `GradientsUnavailable` error whose message the app shows instead of the
 two overlays; everything else works everywhere.
 
@@ -257,7 +257,8 @@ def gradient_function(score):
         A function of a numpy batch and an int returning a numpy array.
 
     Raises:
-        GradientsUnavailable: on backends other than TensorFlow and JAX.
+        GradientsUnavailable: on backends other than TensorFlow, JAX and
+            PyTorch.
     """
     backend = keras.backend.backend()
     if backend == "tensorflow":
@@ -274,18 +275,26 @@ def gradient_function(score):
         import jax
 
         compiled = jax.jit(jax.grad(score))
+    elif backend == "torch":
+        import torch
+
+        def compiled(x, class_index):
+            x = x.detach().requires_grad_(True)
+            (gradient,) = torch.autograd.grad(score(x, class_index), x)
+            return gradient
+
     else:
         raise GradientsUnavailable(
             f"Grad-CAM and saliency need gradients, which this app computes "
-            f"with TensorFlow or JAX; the Keras backend is {backend!r}. "
-            f"Start the app with KERAS_BACKEND=tensorflow or "
-            f"KERAS_BACKEND=jax."
+            f"with TensorFlow, JAX or PyTorch; the Keras backend is "
+            f"{backend!r}. Start the app with KERAS_BACKEND=tensorflow, "
+            f"jax or torch."
         )
 
     def run(x, class_index):
         x = ops.convert_to_tensor(np.asarray(x, dtype="float32"))
         index = ops.convert_to_tensor(class_index, dtype="int32")
-        return np.asarray(compiled(x, index))
+        return ops.convert_to_numpy(compiled(x, index))
 
     return run
 

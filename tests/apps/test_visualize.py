@@ -103,3 +103,29 @@ def test_first_conv_layer_and_kernel():
     layer = visualize.first_conv_layer(model)
     assert layer.name == "conv"
     np.testing.assert_allclose(visualize.conv_kernel(layer).ravel(), v)
+
+
+@pytest.mark.large
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_gradients_match_closed_form_on_other_backends(backend):
+    # The suite runs the app tests on TensorFlow; the two closed-form
+    # gradient tests above run again in a process on `backend`.
+    import os
+    import pathlib
+    import subprocess
+    import sys
+
+    pytest.importorskip(backend)
+    here = pathlib.Path(__file__)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        + [f"{here}::test_grad_cam_matches_closed_form"]
+        + [f"{here}::test_saliency_matches_closed_form"],
+        cwd=here.parents[2],
+        env={**os.environ, "KERAS_BACKEND": backend},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "4 passed" in result.stdout, result.stdout[-3000:]

@@ -26,9 +26,10 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from training.data import locations  # noqa: E402
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-DATA_ENV = "ZOO_DATA_DIR"
-NO_SHARED_ENV = "ZOO_NO_SHARED_DATA"
+DATA_ENV = locations.ENV_VAR
 SAMPLE = ROOT / "tests" / "data" / "mnist_fashion_sample.npz"
 # Sample keys and the IDX folder names the data layer expects.
 SAMPLE_FOLDERS = {"mnist": "mnist", "fashion": "fashion-mnist"}
@@ -46,8 +47,8 @@ def full_datasets_dir():
         for p in os.environ.get(DATA_ENV, "").split(os.pathsep)
         if p
     ]
-    # Read as `training.data.locations` reads it: "" and "0" mean off.
-    if os.environ.get(NO_SHARED_ENV, "") in ("", "0"):
+    # ZOO_NO_SHARED_DATA hides ../shared here as in the data layer.
+    if not locations.shared_data_disabled():
         roots.append(ROOT.parent / "shared" / "datasets")
     for root in roots:
         # The sample folder also holds mnist/: never take it for the real

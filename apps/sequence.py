@@ -20,44 +20,7 @@ from keras import ops
 from matplotlib.figure import Figure
 from PIL import Image
 
-from zoo.layers import TCN
-
-
-class NotStreamable(ValueError):
-    """The model is not a chain `pre-layers -> causal TCN -> head`."""
-
-
-def split_around_tcn(model):
-    """`(pre_layers, tcn, post_layers)` of a chain model with one TCN.
-
-    Raises:
-        NotStreamable: when the model has no TCN, a non-causal one, or a
-            layer that is not part of a single chain.
-    """
-    body = [
-        layer
-        for layer in model.layers
-        if not isinstance(layer, keras.layers.InputLayer)
-    ]
-    positions = [i for i, layer in enumerate(body) if isinstance(layer, TCN)]
-    if len(positions) != 1:
-        raise NotStreamable(
-            f"Model {model.name!r} needs exactly one TCN layer to stream; "
-            f"found {len(positions)}."
-        )
-    tcn = body[positions[0]]
-    if tcn.padding != "causal":
-        raise NotStreamable(
-            f"The TCN of {model.name!r} uses padding={tcn.padding!r}; only "
-            "a causal TCN can be read one step at a time."
-        )
-    for previous, layer in zip(body, body[1:]):
-        if layer.input is not previous.output:
-            raise NotStreamable(
-                f"Model {model.name!r} is not a plain chain of layers "
-                f"(layer {layer.name!r} does not read {previous.name!r})."
-            )
-    return body[: positions[0]], tcn, body[positions[0] + 1 :]
+from zoo.models.tcn import split_around_tcn
 
 
 def _compile(fn):
@@ -81,7 +44,7 @@ class Streamer:
             with `return_sequences=False`, then the head.
 
     Raises:
-        NotStreamable: for models that are not such a chain.
+        ValueError: for models that are not such a chain.
     """
 
     def __init__(self, model):

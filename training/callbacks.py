@@ -30,12 +30,21 @@ class AtomicBestCheckpoint(keras.callbacks.Callback):
     Unlike `ModelCheckpoint`, the file is written to a temporary name and
     moved into place, so a crash mid-save never leaves a broken model under
     the final name. `best` seeds the comparison when a run resumes.
+    `saved` is the model written, when it is not the one being fit (such
+    as the classifier inside a `training.anytime.AnytimeTrainer`).
     """
 
     def __init__(
-        self, path, monitor="val_loss", mode="min", best=None, verbose=1
+        self,
+        path,
+        monitor="val_loss",
+        mode="min",
+        best=None,
+        verbose=1,
+        saved=None,
     ):
         super().__init__()
+        self.saved = saved
         if mode not in ("min", "max"):
             raise ValueError(
                 f"Expected mode 'min' or 'max'. Received: mode={mode!r}"
@@ -62,4 +71,5 @@ class AtomicBestCheckpoint(keras.callbacks.Callback):
                     f"{value:.5f}; saving {self.path}"
                 )
             self.best = value
-            io_utils.save_model(self.model, self.path)
+            saved = self.model if self.saved is None else self.saved
+            io_utils.save_model(saved, self.path)

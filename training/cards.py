@@ -55,6 +55,25 @@ def per_class_table(per_class):
     )
 
 
+def anytime_table(anytime, input_shape=None):
+    """Accuracy after each reading of an anytime model (`zoo-train
+    --anytime`) as Markdown: readings, steps read, accuracy."""
+    every = anytime["every"]
+    accuracies = anytime["accuracy_by_reading"]
+    steps = input_shape[0] if input_shape else every * len(accuracies)
+    return markdown_table(
+        ["reading", "steps read", "accuracy"],
+        [
+            [
+                f"{r} of {len(accuracies)}",
+                f"{r * every} of {steps}",
+                f"{100 * value:.2f} %",
+            ]
+            for r, value in enumerate(accuracies, start=1)
+        ],
+    )
+
+
 def _format_metric(name, value):
     if isinstance(value, float):
         if "accuracy" in name or name in ("precision", "recall", "f1"):
@@ -96,6 +115,9 @@ def to_markdown(card):
             for name, value in card["robustness"].items()
         ]
         lines += [markdown_table(["perturbation", "accuracy"], robustness)]
+    if card.get("anytime"):
+        lines += ["", "## Answers before the end (test split)", ""]
+        lines += [anytime_table(card["anytime"], card.get("input_shape"))]
     for key, title in (
         ("curves_png", "Training curves"),
         ("confusion_png", "Confusion matrix"),

@@ -100,13 +100,54 @@ def build_model(args, info):
         f"model {args.model}",
         "pick a model whose outputs have that shape.",
     )
+    if args.init_from:
+        load_initial_weights(model, args.init_from)
     return model
+
+
+def load_initial_weights(model, path):
+    """Copies the weights of the saved model at `path` into `model`."""
+    from training import evaluate
+
+    source = evaluate.load(pathlib.Path(path))
+    mine = [tuple(w.shape) for w in model.weights]
+    theirs = [tuple(w.shape) for w in source.weights]
+    if mine != theirs:
+        raise UsageError(
+            f"--init-from {pathlib.Path(path).name}: its weights "
+            f"({len(theirs)} arrays) do not fit model {model.name} "
+            f"({len(mine)} arrays); pass a model of the same architecture."
+        )
+    model.set_weights(source.get_weights())
+
+
+def trainable_model(model, info, args):
+    """What `fit` trains: the model itself, or with `--anytime` the
+    `AnytimeTrainer` around it (whose checkpoints hold the model)."""
+    if not args.anytime:
+        return model
+    if info["task"] != "classification" or len(info["input_shape"]) != 2:
+        raise UsageError(
+            f"--anytime trains sequence classifiers; --data {args.data} is "
+            "not a sequence classification task."
+        )
+    from training.anytime import AnytimeTrainer
+
+    try:
+        return AnytimeTrainer(model, args.anytime)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
 
 
 def compile_model(model, optimizer, info, args):
     import keras
 
-    if info["task"] == "classification":
+    if getattr(model, "readings", None):
+        from training import anytime
+
+        loss = anytime.AnytimeCrossentropy(model.readings)
+        metrics = anytime.metrics(model.readings)
+    elif info["task"] == "classification":
         loss = keras.losses.SparseCategoricalCrossentropy()
         metrics = [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
     else:
@@ -124,7 +165,7 @@ def compile_model(model, optimizer, info, args):
 """## Train"""
 
 
-def make_callbacks(out, name, monitor, mode, history, verbose):
+def make_callbacks(out, name, monitor, mode, history, verbose, saved):
     import keras
 
     from training.callbacks import AtomicBestCheckpoint
@@ -141,6 +182,7 @@ def make_callbacks(out, name, monitor, mode, history, verbose):
             mode=mode,
             best=resume.best_so_far(history, monitor, mode),
             verbose=verbose,
+            saved=saved,
         ),
         keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
         keras.callbacks.TensorBoard(str(out / "logs")),
@@ -155,7 +197,7 @@ def fit(model, bundle, args, out, name, settings):
     if resume.first_epoch(out, name, settings, args.epochs) is None:
         return resume.read_history(csv_path), False
     resume.start(out, settings)
-    monitor, mode = _monitor(bundle)
+    monitor, mode = _monitor(bundle, bool(args.anytime))
     train = bundle.train
     if args.max_steps:
         # Capped epochs must not drain a finite dataset mid-run.
@@ -173,17 +215,20 @@ def fit(model, bundle, args, out, name, settings):
             mode,
             resume.read_history(csv_path),
             args.verbose,
+            # An AnytimeTrainer saves the classifier it trains.
+            getattr(model, "classifier", model),
         ),
         verbose=args.verbose,
     )
     return resume.read_history(csv_path), True
 
 
-def _monitor(bundle):
+def _monitor(bundle, anytime=False):
     """The score that picks the best epoch: validation when there is a
-    validation split, else training."""
+    validation split, else training. An anytime model is picked by its
+    loss, which weighs the early answers as well as the final one."""
     prefix = "val_" if bundle.val is not None else ""
-    if bundle.info["task"] == "classification":
+    if bundle.info["task"] == "classification" and not anytime:
         return prefix + "accuracy", "max"
     return prefix + "loss", "min"
 
@@ -251,6 +296,10 @@ def evaluate_and_report(args, argv, bundle, out, name, history, wall_time):
         cards.training_fields(args, argv, info, history, wall_time, name)
     )
     card.update({"metrics": report["metrics"], "metrics_split": split})
+    if args.anytime and split is not None:
+        card.update(
+            anytime_report(model, bundle.test, args.anytime, card["metrics"])
+        )
     if split is None:
         card["metrics_note"] = cards.no_test_split_note(args.data)
     if "per_class" in report:
@@ -264,6 +313,29 @@ def evaluate_and_report(args, argv, bundle, out, name, history, wall_time):
         card["confusion_png"] = f"{name}_confusion.png"
     cards.write_card(card, out, name)
     return card
+
+
+def anytime_report(model, test, every, report_metrics):
+    """Card fields of an anytime model: test accuracy after every reading,
+    and the quarter points among the metrics."""
+    from training import anytime
+
+    accuracies = anytime.reading_accuracies(model, test, every)
+    readings = len(accuracies)
+    quarters = sorted({max(1, readings * q // 4) for q in (1, 2, 3, 4)})
+    return {
+        "anytime": {
+            "every": every,
+            "accuracy_by_reading": [accuracies[r] for r in sorted(accuracies)],
+        },
+        "metrics": {
+            **report_metrics,
+            **{
+                f"test_accuracy_after_{r}_of_{readings}": accuracies[r]
+                for r in quarters
+            },
+        },
+    }
 
 
 def main(argv=None):
@@ -301,6 +373,7 @@ def main(argv=None):
     scope = strategy.scope() if strategy else contextlib.nullcontext()
     with scope:
         model = build_model(args, bundle.info)
+        model = trainable_model(model, bundle.info, args)
         optimizer = make_optimizer(
             args.optimizer, args.lr, _steps_per_epoch(bundle, args), args
         )

@@ -61,6 +61,19 @@ def build_parser():
         help="augment the training split with the data set's policy, or "
         f"with POLICY, one of: {', '.join(AUGMENT_POLICIES)}",
     )
+    cli.add_count(
+        parser,
+        "--anytime",
+        "sequence classifiers: also train the answer after every N steps "
+        "(28 for seqmnist: each image row), weighted toward the end, so "
+        "that it is right before the sequence ends",
+    )
+    parser.add_argument(
+        "--init-from",
+        metavar="MODEL.keras",
+        help="start from the weights of a saved model of the same "
+        "architecture (fine-tuning)",
+    )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--validation-split", type=cli.fraction, default=0.1)
     cli.add_count(

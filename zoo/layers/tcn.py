@@ -315,15 +315,36 @@ class TCN(TCNStreamingMixin, keras.layers.Layer):
             mask = None if mask is None else ops.flip(mask, axis=1)
         if self._reads_last_step_only(inputs, mask):
             return self._call_last_step(inputs, training)
+        x = self.sequence_outputs(inputs, training=training, mask=mask)
+        if self.return_sequences:
+            return x
+        return self._select_step(x, mask)
+
+    def sequence_outputs(self, inputs, training=None, mask=None):
+        """The output at every step, whatever `return_sequences` says.
+
+        With causal padding, step `t` of the result is what the layer
+        would return for the sequence cut after step `t`; training a
+        classifier on several of these steps makes it answer early
+        (`zoo-train --anytime`). `inputs` are read in the given order
+        (`go_backwards` is applied by `call` only).
+
+        Args:
+            inputs: tensor `(batch, steps, channels)`; the layer must be
+                built.
+            training: bool or None. Passed to the blocks (dropout, batch
+                norm).
+            mask: optional boolean tensor `(batch, steps)`.
+
+        Returns:
+            Tensor `(batch, steps, filters)`.
+        """
         x = inputs
         skips = []
         for block in self.blocks:
             x, skip = block(x, training=training, mask=mask)
             skips.append(skip)
-        x = self._combine(x, skips)
-        if self.return_sequences:
-            return x
-        return self._select_step(x, mask)
+        return self._combine(x, skips)
 
     def _combine(self, x, skips):
         """The TCN output from the last block's `x` and every skip."""

@@ -6,6 +6,7 @@ Reference:
       https://arxiv.org/abs/1803.01271)
 """
 
+import keras
 from keras import layers
 
 from zoo.layers import TCN
@@ -188,3 +189,42 @@ def _tcn_features(input_shape, input_scale, arguments):
     inputs = layers.Input(shape=input_shape, name="sequence")
     x = common.rescale(inputs, input_scale)
     return inputs, tcn(x)
+
+
+def split_around_tcn(model):
+    """`(pre_layers, tcn, post_layers)` of a chain model with one TCN.
+
+    The classifiers and regressors built here are such chains
+    (`rescale -> tcn -> predictions`). Streaming applies the pre-layers to
+    each new step, advances the TCN with `TCN.step` and applies the
+    post-layers to its output; anytime training reads the TCN at several
+    steps (`TCN.sequence_outputs`) and applies the post-layers to each.
+
+    Raises:
+        ValueError: when the model has no TCN or several, a non-causal
+            one, or a layer that is not part of a single chain.
+    """
+    body = [
+        layer
+        for layer in model.layers
+        if not isinstance(layer, keras.layers.InputLayer)
+    ]
+    positions = [i for i, layer in enumerate(body) if isinstance(layer, TCN)]
+    if len(positions) != 1:
+        raise ValueError(
+            f"Model {model.name!r} needs exactly one TCN layer; found "
+            f"{len(positions)}."
+        )
+    tcn = body[positions[0]]
+    if tcn.padding != "causal":
+        raise ValueError(
+            f"The TCN of {model.name!r} uses padding={tcn.padding!r}; only "
+            "a causal TCN has an answer after each step."
+        )
+    for previous, layer in zip(body, body[1:]):
+        if layer.input is not previous.output:
+            raise ValueError(
+                f"Model {model.name!r} is not a plain chain of layers "
+                f"(layer {layer.name!r} does not read {previous.name!r})."
+            )
+    return body[: positions[0]], tcn, body[positions[0] + 1 :]

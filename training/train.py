@@ -126,7 +126,10 @@ def trainable_model(model, info, args):
     `AnytimeTrainer` around it (whose checkpoints hold the model)."""
     if not args.anytime:
         return model
-    if info["task"] != "classification" or len(info["input_shape"]) != 2:
+    one_label = info["task"] == "classification" and not info.get(
+        "target_shape"
+    )
+    if not one_label or len(info["input_shape"]) != 2:
         raise UsageError(
             f"--anytime trains sequence classifiers; --data {args.data} is "
             "not a sequence classification task."

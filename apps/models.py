@@ -74,6 +74,12 @@ class ModelEntry:
         return float(value) if isinstance(value, (int, float)) else None
 
     @property
+    def answers_early(self):
+        """Whether the model was trained to answer before its sequence
+        ends (`zoo-train --anytime`: the card has an `anytime` table)."""
+        return bool(self.card.get("anytime"))
+
+    @property
     def family(self):
         """What the model reads, in a person's words: digits or clothing."""
         return "clothing" if self.style == "fashion" else "digits"
@@ -248,7 +254,9 @@ class ModelStore:
 
         Every tab picks its default here, so they agree: the highest test
         accuracy on the model cards wins; models without a measured
-        accuracy come after, by name.
+        accuracy come after, by name. For `"sequence"`, which the app
+        reads step by step, models trained to answer early
+        (`ModelEntry.answers_early`) come first.
 
         Args:
             kind: str. As for `names`: `"digit"`, `"clothing"`,
@@ -259,7 +267,9 @@ class ModelStore:
             return None
 
         def rank(name):
-            accuracy = self.entries[name].test_accuracy
-            return (accuracy is None, -(accuracy or 0.0), name)
+            entry = self.entries[name]
+            accuracy = entry.test_accuracy
+            late = kind == "sequence" and not entry.answers_early
+            return (late, accuracy is None, -(accuracy or 0.0), name)
 
         return min(names, key=rank)

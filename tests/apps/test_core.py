@@ -78,3 +78,27 @@ def test_best_ranks_by_the_cards_test_accuracy():
     assert store.best("digit") == "y"
     store.entries = {}
     assert store.best("digit") is None
+
+
+def test_sequence_default_prefers_a_model_that_answers_early():
+    def entry(accuracy, anytime):
+        card = {"metrics": {"test_accuracy": accuracy}}
+        if anytime:
+            card["anytime"] = {"every": 28, "accuracy_by_reading": [0.5]}
+        return models.ModelEntry(
+            name="n",
+            model=None,
+            task="classification",
+            dataset="seqmnist",
+            class_names=tuple("0123456789"),
+            card=card,
+        )
+
+    store = models.ModelStore.__new__(models.ModelStore)
+    store.entries = {
+        "last_only": entry(0.99, False),
+        "early": entry(0.985, True),
+    }
+    store.names = lambda kind: sorted(store.entries)
+    assert store.best("sequence") == "early"
+    assert store.best("digit") == "last_only"

@@ -12,26 +12,9 @@ import numpy as np
 from zoo.utils import validation
 
 
-def _check_dilations(dilations):
-    try:
-        values = tuple(dilations)
-    except TypeError:
-        values = None
-    if not values or any(
-        isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1
-        for d in values
-    ):
-        raise ValueError(
-            "Invalid value for argument `dilations`. Expected a non-empty "
-            f"sequence of strictly positive ints. Received: "
-            f"dilations={dilations!r}"
-        )
-    return tuple(int(d) for d in values)
-
-
 def _standardize_args(kernel_size, dilations):
     validation.positive_int(kernel_size, "kernel_size")
-    return kernel_size, _check_dilations(dilations)
+    return kernel_size, validation.dilations(dilations)
 
 
 def dilation_coverage(kernel_size, dilations):

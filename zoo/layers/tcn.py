@@ -10,23 +10,6 @@ from zoo.layers.tcn_streaming import TCNStreamingMixin
 from zoo.utils import validation
 
 
-def check_dilations(dilations):
-    """Returns `dilations` as a tuple of positive ints, or raises."""
-    try:
-        values = tuple(dilations)
-    except TypeError:
-        values = None
-    if not values or any(
-        isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in values
-    ):
-        raise ValueError(
-            "Invalid value for argument `dilations`. Expected a non-empty "
-            "list of strictly positive ints (they are used as given, not "
-            f"rounded to powers of two). Received: dilations={dilations!r}"
-        )
-    return values
-
-
 def check_nb_filters(nb_filters, dilations, use_skip_connections):
     """Returns an int or a tuple with one positive int per dilation."""
     if isinstance(nb_filters, int) and not isinstance(nb_filters, bool):
@@ -221,7 +204,7 @@ class TCN(TCNStreamingMixin, keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.dilations = check_dilations(dilations)
+        self.dilations = validation.dilations(dilations)
         self.use_skip_connections = bool(use_skip_connections)
         self.nb_filters = check_nb_filters(
             nb_filters, self.dilations, self.use_skip_connections

@@ -240,9 +240,10 @@ def mobilenet_v2_style(
 
     Returns:
         An uncompiled functional `keras.Model` mapping raw pixels to class
-        probabilities. Layers are named `stem_conv`, `block{i}_expand`,
-        `block{i}_dw`, `block{i}_project`, `block{i}_add`, ...,
-        `head_conv`, `avg_pool`, `predictions`.
+        probabilities. After `stem_conv`, block `i` has `block{i}_expand`
+        (not in block 1), `block{i}_dw`, `block{i}_project` and, where
+        stride and width allow the shortcut, `block{i}_add`; then come
+        `head_conv`, `avg_pool` and `predictions`.
 
     Raises:
         ValueError: for a malformed argument, or an input smaller than the

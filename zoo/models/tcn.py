@@ -96,13 +96,7 @@ def tcn_classifier(
     >>> model.output.shape
     (None, 10)
     """
-    builder = "tcn_classifier"
-    input_shape = common.sequence_input_shape(input_shape, builder)
-    validation.positive_int(num_classes, "num_classes")
-    input_scale = common.positive_float(input_scale, "input_scale")
-    inputs, x = _tcn_features(input_shape, input_scale, locals())
-    outputs = common.classifier(x, num_classes)
-    return common.functional_model(inputs, outputs, name)
+    return _tcn_model("tcn_classifier", "num_classes", locals())
 
 
 def tcn_regressor(
@@ -165,30 +159,34 @@ def tcn_regressor(
     >>> tcn_regressor().count_params()
     69985
     """
-    builder = "tcn_regressor"
-    input_shape = common.sequence_input_shape(input_shape, builder)
-    validation.positive_int(num_outputs, "num_outputs")
-    input_scale = common.positive_float(input_scale, "input_scale")
-    inputs, x = _tcn_features(input_shape, input_scale, locals())
-    outputs = layers.Dense(num_outputs, name="predictions")(x)
-    return common.functional_model(inputs, outputs, name)
+    return _tcn_model("tcn_regressor", "num_outputs", locals())
 
 
-def _tcn_features(input_shape, input_scale, arguments):
-    """`(inputs, features)`: rescaled sequence -> TCN read at its last step.
+def _tcn_model(builder, outputs_argument, arguments):
+    """The body both builders share: checks, rescale -> TCN -> head.
 
-    `arguments` is the builder's `locals()`; the TCN takes the entries
-    named in `TCN_ARGUMENTS` (and validates them before any layer is
-    connected).
+    `arguments` is the builder's `locals()`. `outputs_argument` names the
+    head's size: `"num_classes"` gives a softmax, `"num_outputs"` a linear
+    layer. Every argument is checked (the TCN's by the layer itself)
+    before any layer is connected.
     """
+    input_shape = common.sequence_input_shape(arguments["input_shape"], builder)
+    units = validation.positive_int(
+        arguments[outputs_argument], outputs_argument
+    )
+    input_scale = common.positive_float(arguments["input_scale"], "input_scale")
     tcn = TCN(
         return_sequences=False,
         name="tcn",
         **{key: arguments[key] for key in TCN_ARGUMENTS},
     )
     inputs = layers.Input(shape=input_shape, name="sequence")
-    x = common.rescale(inputs, input_scale)
-    return inputs, tcn(x)
+    x = tcn(common.rescale(inputs, input_scale))
+    if outputs_argument == "num_classes":
+        outputs = common.classifier(x, units)
+    else:
+        outputs = layers.Dense(units, name="predictions")(x)
+    return common.functional_model(inputs, outputs, arguments["name"])
 
 
 def split_around_tcn(model):

@@ -6,6 +6,8 @@ was expected and quotes what was received, so messages read the same across
 the library.
 """
 
+import numbers
+
 PADDING_MODES = ("valid", "same", "causal", "reflect")
 DATA_FORMATS = ("channels_last", "channels_first")
 
@@ -70,6 +72,34 @@ def positive_int(value, name):
             f"positive integer. Received: {name}={value!r}"
         )
     return value
+
+
+def dilations(value, name="dilations"):
+    """Checks a non-empty sequence of strictly positive ints.
+
+    NumPy integers are accepted and returned as Python ints. The values
+    are used as given: unlike keras-tcn, nothing is rounded or read as an
+    exponent.
+
+    Returns:
+        A tuple of Python ints.
+    """
+    try:
+        values = tuple(value)
+    except TypeError:
+        values = None
+    if not values or any(not _is_int(d) or d < 1 for d in values):
+        raise ValueError(
+            f"Invalid value for argument `{name}`. Expected a non-empty "
+            "sequence of strictly positive ints (used as given, not rounded "
+            f"to powers of two). Received: {name}={value!r}"
+        )
+    return tuple(int(d) for d in values)
+
+
+def _is_int(value):
+    # `numbers.Integral` covers NumPy integers; a bool is not a size.
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def rate(value, name):

@@ -12,6 +12,27 @@ from apps.ui import pixel_image
 FINAL = "the final answer"
 
 
+def early_answers_text(entry):
+    """What the model's answers before the end are worth, from its card."""
+    anytime = entry.card.get("anytime")
+    if not anytime:
+        return (
+            f"`{entry.name}` was trained on its final answer only, so its "
+            "answers before the last rows are not meant to be right (a "
+            "model trained with `zoo-train --anytime 28` answers as rows "
+            "arrive)."
+        )
+    readings = anytime["accuracy_by_reading"]
+    half = len(readings) // 2
+    return (
+        f"`{entry.name}` was trained to answer after every row: on the "
+        f"test digits it was right {readings[half - 1]:.0%} of the time "
+        f"after {half * anytime['every']} of "
+        f"{len(readings) * anytime['every']} pixels and "
+        f"{readings[-1]:.1%} at the end."
+    )
+
+
 class SequenceTab:
     def streamer(self, entry):
         return self.cached(
@@ -59,6 +80,7 @@ class SequenceTab:
             f"{settled} (row {settled // width}); the plot follows "
             f"**{entry.class_names[index]}** row by row."
         )
+        status += " " + early_answers_text(entry)
         if not current:
             status = "Using a sample digit (nothing drawn yet). " + status
         return plot, picture(image), status

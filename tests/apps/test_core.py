@@ -102,3 +102,25 @@ def test_sequence_default_prefers_a_model_that_answers_early():
     store.names = lambda kind: sorted(store.entries)
     assert store.best("sequence") == "early"
     assert store.best("digit") == "last_only"
+
+
+def test_sequence_status_says_what_early_answers_are_worth():
+    from apps.tabs.sequence import early_answers_text
+
+    def entry(card):
+        return models.ModelEntry(
+            name="m",
+            model=None,
+            task="classification",
+            dataset="seqmnist",
+            class_names=tuple("0123456789"),
+            card=card,
+        )
+
+    assert "final answer only" in early_answers_text(entry({}))
+    readings = [0.1] * 13 + [0.61] + [0.9] * 13 + [0.987]
+    text = early_answers_text(
+        entry({"anytime": {"every": 28, "accuracy_by_reading": readings}})
+    )
+    assert "61% of the time after 392 of 784 pixels" in text
+    assert "98.7% at the end" in text

@@ -28,12 +28,14 @@ from training.markdown import replace_section
 
 # The goals set for the shipped models, shown next to what was measured.
 TARGETS = {
-    "mnist_cnn": ("test_accuracy", ">=", 0.993),
+    "mnist_cnn": ("test_accuracy", ">=", 0.994),
     "fashion_cnn": ("test_accuracy", ">=", 0.935),
     "fashion_mobilenet_v1": ("test_accuracy", ">=", 0.945),
     "fashion_mobilenet_v2": ("test_accuracy", ">=", 0.945),
     "fashion_cnn_wide": ("test_accuracy", ">=", 0.955),
-    "seqmnist_tcn": ("test_accuracy", ">=", 0.98),
+    "seqmnist_tcn": ("test_accuracy", ">=", 0.99),
+    # Trained to answer after every row too (zoo-train --anytime 28).
+    "seqmnist_anytime_tcn": ("test_accuracy", ">=", 0.985),
     "mnist1d_tcn": ("test_accuracy", ">=", 0.96),
     "adding_tcn": ("test_mse", "<=", 1e-4),
 }

@@ -1,13 +1,19 @@
-"""Figures the training tools write: curves, confusion matrix, optimizers."""
+"""Figures the training tools write: curves, confusion matrix, optimizers.
 
-import matplotlib
+Drawn on `matplotlib.figure.Figure` objects, not pyplot: files only, so
+nothing needs a display (servers, CI), and importing this module never
+switches the matplotlib backend of a notebook that imports it.
+"""
 
-matplotlib.use("Agg")  # files only; no display on servers and CI
+import numpy as np
+from matplotlib.figure import Figure
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from training import io_utils
 
-from training import io_utils  # noqa: E402
+
+def _subplots(nrows, ncols, figsize, **kwargs):
+    figure = Figure(figsize=figsize)
+    return figure, figure.subplots(nrows, ncols, **kwargs)
 
 
 def training_curves(history, path, title=""):
@@ -19,7 +25,7 @@ def training_curves(history, path, title=""):
         path: where to write the PNG.
     """
     metrics = [m for m in ("loss", "accuracy", "mae") if m in history]
-    figure, axes = plt.subplots(
+    figure, axes = _subplots(
         1, len(metrics), figsize=(5 * len(metrics), 3.6), squeeze=False
     )
     for ax, metric in zip(axes[0], metrics):
@@ -35,7 +41,6 @@ def training_curves(history, path, title=""):
         figure.suptitle(title)
     figure.tight_layout()
     io_utils.save_figure(figure, path, dpi=110)
-    plt.close(figure)
 
 
 def confusion_matrix(matrix, class_names, path, title="Confusion matrix"):
@@ -43,7 +48,7 @@ def confusion_matrix(matrix, class_names, path, title="Confusion matrix"):
     matrix = np.asarray(matrix)
     n = len(class_names)
     size = max(4.5, 0.55 * n + 2)
-    figure, ax = plt.subplots(figsize=(size, size * 0.9))
+    figure, ax = _subplots(1, 1, figsize=(size, size * 0.9))
     image = ax.imshow(matrix, cmap="Blues")
     ax.set_xticks(range(n), class_names, rotation=45, ha="right")
     ax.set_yticks(range(n), class_names)
@@ -65,7 +70,6 @@ def confusion_matrix(matrix, class_names, path, title="Confusion matrix"):
     figure.colorbar(image, ax=ax, fraction=0.046)
     figure.tight_layout()
     io_utils.save_figure(figure, path, dpi=110)
-    plt.close(figure)
 
 
 def optimizer_comparison(histories, path, title="Optimizer comparison"):
@@ -75,7 +79,7 @@ def optimizer_comparison(histories, path, title="Optimizer comparison"):
         for m in ("loss", "accuracy")
         if all(f"val_{m}" in h for h in histories.values())
     ]
-    figure, axes = plt.subplots(
+    figure, axes = _subplots(
         1, len(metrics), figsize=(5.5 * len(metrics), 3.8), squeeze=False
     )
     for ax, metric in zip(axes[0], metrics):
@@ -89,4 +93,3 @@ def optimizer_comparison(histories, path, title="Optimizer comparison"):
     figure.suptitle(title)
     figure.tight_layout()
     io_utils.save_figure(figure, path, dpi=110)
-    plt.close(figure)

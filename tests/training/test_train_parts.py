@@ -96,3 +96,23 @@ def test_settings_leave_out_the_flags_a_resumed_run_may_change():
     settings = run_settings(parse("--verbose", "0", "--out", "x"))
     assert "verbose" not in settings and "out" not in settings
     assert settings["model"] == "mnist_seed_cnn" and settings["epochs"] == 10
+
+
+def test_plots_draw_files_without_switching_the_matplotlib_backend(tmp_path):
+    import subprocess
+    import sys
+
+    # A fresh interpreter: importing training.plots and drawing must leave
+    # the backend a notebook chose alone (it used to force "Agg").
+    code = (
+        "import matplotlib; matplotlib.use('svg'); "
+        "from training import plots; "
+        "plots.confusion_matrix([[3, 1], [0, 4]], ['a', 'b'], "
+        f"__import__('pathlib').Path({str(tmp_path / 'm.png')!r})); "
+        "print(matplotlib.get_backend())"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "svg"
+    assert (tmp_path / "m.png").read_bytes()[:4] == b"\x89PNG"

@@ -1,17 +1,28 @@
 """Image augmentation for the tf.data pipeline, and digit perturbations.
 
-All transforms work on float32 batches `(batch, height, width, channels)`
-of raw 0-255 values and draw their randomness from a stateless seed (a
-shape-`(2,)` integer tensor), so a seed fixes the result exactly.
+Images are float32 batches `(batch, height, width, channels)` of raw
+0-255 values. There are two ways in:
 
-- `augment_digits`: stroke thickness, shift, zoom and rotation. No flips,
-  which would turn digits into other symbols.
-- `augment_clothing`: horizontal flips and random crops of a zero-padded
-  image (done as whole-pixel shifts with zero fill, which is the same).
-- `POLICIES`: the transforms by name, including `digits_light` and
-  `clothing_light` with smaller ranges.
+- `POLICIES`: the training augmentations by name (`digits`,
+  `digits_light`, `clothing`, `clothing_light`). Each builds its steps
+  once, from an int seed, and returns `augment(images) -> images`. The
+  steps are Keras' random layers (`RandomTranslation`, `RandomZoom`,
+  `RandomRotation`, `RandomFlip`), which keep their own `SeedGenerator`,
+  and the stroke-thickness step, which Keras has no layer for and which
+  draws from a `tf.random.Generator`. Every call draws new transforms, so
+  batches and epochs differ, and the whole sequence is fixed by the seed
+  as long as the batches come in order (the pipeline maps a policy
+  without parallel calls for that reason).
 - `perturb_digits`: the digit transforms on a numpy array with explicit
-  ranges, for robustness tables (see `DIGIT_PERTURBATIONS`).
+  ranges, for robustness tables (see `DIGIT_PERTURBATIONS`). Its values
+  are drawn with numpy from the seed and applied as one
+  `keras.ops.image.affine_transform`, so shift, zoom and rotation cost one
+  resampling and `(v, v)` applies exactly `v`.
+
+`augment_digits`: stroke thickness, shift, zoom and rotation. No flips,
+which would turn digits into other symbols. `augment_clothing`: horizontal
+flips and whole-pixel shifts with zero fill, that is random crops of a
+zero-padded image.
 
 Stroke thickness blends each image with its 3x3 grey dilation (max
 pooling: thicker strokes) or erosion (min pooling: thinner strokes):
@@ -20,8 +31,8 @@ and 0 the image itself.
 """
 
 import functools
-import math
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -58,16 +69,7 @@ DIGIT_AUGMENTATION_LIGHT = {
 CLOTHING_MAX_SHIFT = 3  # pixels of zero padding for the random crops
 CLOTHING_MAX_SHIFT_LIGHT = 2
 MAX_VALUE = 255.0
-
-
-def _uniform(seed, index, batch, bounds):
-    low, high = bounds
-    return tf.random.stateless_uniform(
-        [batch],
-        seed=tf.random.experimental.stateless_fold_in(seed, index),
-        minval=low,
-        maxval=high,
-    )
+PROPERTIES = ("thickness", "shift", "scale", "rotation")
 
 
 def _check_range(name, bounds):
@@ -79,13 +81,29 @@ def _check_range(name, bounds):
             f"`{name}` must be a (low, high) pair with low <= high, or "
             f"None. Received: {name}={bounds!r}"
         )
+    if name == "scale" and not bounds[0] > 0:
+        raise ValueError(
+            f"`scale` must hold positive zoom factors. Received: "
+            f"scale={bounds!r}"
+        )
+
+
+def _check_ranges(ranges):
+    for name, bounds in ranges.items():
+        _check_range(name, bounds)
+
+
+def _seeds(seed, count):
+    """`count` independent int seeds, one per random step, from `seed`."""
+    return [int(s) for s in np.random.SeedSequence(seed).generate_state(count)]
 
 
 def change_thickness(images, amount):
     """Blends images towards their 3x3 dilation (amount > 0) or erosion."""
+    images = tf.convert_to_tensor(images, tf.float32)
     dilated = tf.nn.max_pool2d(images, 3, 1, "SAME")
     eroded = -tf.nn.max_pool2d(-images, 3, 1, "SAME")
-    amount = tf.reshape(amount, [-1, 1, 1, 1])
+    amount = tf.reshape(tf.cast(amount, tf.float32), [-1, 1, 1, 1])
     return (
         images
         + tf.nn.relu(amount) * (dilated - images)
@@ -93,49 +111,23 @@ def change_thickness(images, amount):
     )
 
 
-def affine_transform(images, dx, dy, scale, degrees, interpolation):
-    """Rotates (counter-clockwise), scales and shifts about the centre.
+class _RandomThickness:
+    """The stroke-thickness step of a policy: one amount per image."""
 
-    `dx`/`dy` move the content right/down by that many pixels; every
-    argument holds one value per image. Pixels that come from outside the
-    image are 0.
-    """
-    shape = tf.shape(images)
-    height = tf.cast(shape[1], tf.float32)
-    width = tf.cast(shape[2], tf.float32)
-    cx, cy = (width - 1.0) / 2.0, (height - 1.0) / 2.0
-    theta = degrees * (math.pi / 180.0)
-    cos, sin = tf.cos(theta) / scale, tf.sin(theta) / scale
-    # The op maps each output pixel back to the input pixel it reads:
-    # input = A (output - centre - shift) + centre, A the inverse rotation
-    # (y points down, so counter-clockwise on screen) divided by scale.
-    ox, oy = cx + dx, cy + dy
-    transforms = tf.stack(
-        [
-            cos,
-            -sin,
-            cx - cos * ox + sin * oy,
-            sin,
-            cos,
-            cy - sin * ox - cos * oy,
-            tf.zeros_like(cos),
-            tf.zeros_like(cos),
-        ],
-        axis=1,
-    )
-    return tf.raw_ops.ImageProjectiveTransformV3(
-        images=images,
-        transforms=transforms,
-        output_shape=shape[1:3],
-        fill_value=0.0,
-        interpolation=interpolation,
-        fill_mode="CONSTANT",
-    )
+    def __init__(self, bounds, seed):
+        self.low, self.high = bounds
+        self.generator = tf.random.Generator.from_seed(seed)
+
+    def __call__(self, images):
+        amount = self.generator.uniform(
+            [tf.shape(images)[0]], self.low, self.high
+        )
+        return change_thickness(images, amount)
 
 
 def augment_digits(
-    images,
     seed,
+    image_size=(28, 28),
     *,
     thickness=DIGIT_AUGMENTATION["thickness"],
     shift=DIGIT_AUGMENTATION["shift"],
@@ -145,15 +137,20 @@ def augment_digits(
     """Random stroke thickness, then a random shift, zoom and rotation.
 
     Args:
-        images: float32 tensor `(batch, height, width, channels)`, 0-255.
-        seed: int tensor of shape `(2,)`, the stateless random seed.
+        seed: int. Seeds every random step; the same seed gives the same
+            sequence of batches.
+        image_size: `(height, width)` of the images, which turns the
+            shift in pixels into Keras' fractions. Defaults to `(28, 28)`.
         thickness: (low, high) in [-1, 1] or None. See the module doc.
         shift: (low, high) in pixels or None, for x and y separately.
-        scale: (low, high) zoom factors or None; > 1 enlarges.
+        scale: (low, high) zoom factors or None; > 1 enlarges. Keras draws
+            the inverse factor uniformly (`RandomZoom`).
         rotation: (low, high) in degrees or None; > 0 is counter-clockwise.
 
     Returns:
-        A float32 tensor of the same shape, clipped to [0, 255].
+        `augment(images)`: float32 `(batch, height, width, channels)`
+        0-255 images in, the same shape out, clipped to [0, 255]; usable
+        inside `tf.data`.
     """
     ranges = {
         "thickness": thickness,
@@ -161,57 +158,117 @@ def augment_digits(
         "scale": scale,
         "rotation": rotation,
     }
-    for name, bounds in ranges.items():
-        _check_range(name, bounds)
-    images = tf.convert_to_tensor(images, tf.float32)
-    batch = tf.shape(images)[0]
+    _check_ranges(ranges)
+    height, width = image_size
+    thickness_seed, *layer_seeds = _seeds(seed, 4)
+    # Zeros come in from outside the image, as on the empty MNIST border;
+    # float32 whatever the global dtype policy (mixed precision).
+    outside = {
+        "fill_mode": "constant",
+        "fill_value": 0.0,
+        "data_format": "channels_last",
+        "dtype": "float32",
+    }
+    steps = []
+    if shift is not None:
+        steps.append(
+            keras.layers.RandomTranslation(
+                (shift[0] / height, shift[1] / height),
+                (shift[0] / width, shift[1] / width),
+                seed=layer_seeds[0],
+                **outside,
+            )
+        )
+    if scale is not None:
+        # Keras' zoom factor z reads the input `1 + z` times as far from
+        # the centre: z < 0 enlarges.
+        steps.append(
+            keras.layers.RandomZoom(
+                (1.0 / scale[1] - 1.0, 1.0 / scale[0] - 1.0),
+                seed=layer_seeds[1],
+                **outside,
+            )
+        )
+    if rotation is not None:
+        steps.append(
+            keras.layers.RandomRotation(
+                (rotation[0] / 360.0, rotation[1] / 360.0),
+                seed=layer_seeds[2],
+                **outside,
+            )
+        )
+    geometry = keras.layers.Pipeline(steps) if steps else None
+    thicken = None
     if thickness is not None:
-        images = change_thickness(images, _uniform(seed, 0, batch, thickness))
-    if shift is None and scale is None and rotation is None:
+        thicken = _RandomThickness(thickness, thickness_seed)
+
+    def augment(images):
+        images = tf.convert_to_tensor(images, tf.float32)
+        if thicken is not None:
+            images = thicken(images)
+        if geometry is not None:
+            images = geometry(images)
         return tf.clip_by_value(images, 0.0, MAX_VALUE)
-    zeros = tf.zeros([batch])
-    dx = _uniform(seed, 1, batch, shift) if shift else zeros
-    dy = _uniform(seed, 2, batch, shift) if shift else zeros
-    zoom = _uniform(seed, 3, batch, scale) if scale else zeros + 1.0
-    degrees = _uniform(seed, 4, batch, rotation) if rotation else zeros
-    images = affine_transform(images, dx, dy, zoom, degrees, "BILINEAR")
-    return tf.clip_by_value(images, 0.0, MAX_VALUE)
+
+    return augment
 
 
-def augment_clothing(images, seed, *, max_shift=CLOTHING_MAX_SHIFT):
+def augment_clothing(seed, image_size=(28, 28), *, max_shift=3):
     """Random horizontal flips and random crops of a zero-padded image.
 
+    The crops are whole-pixel shifts with zero fill (nearest-neighbour
+    `RandomTranslation`), which is the same as cropping an image padded
+    with `max_shift` zeros on each side. `RandomCrop` would draw one
+    window for the whole batch; this draws one per image.
+
     Args:
-        images: float32 tensor `(batch, height, width, channels)`.
-        seed: int tensor of shape `(2,)`, the stateless random seed.
+        seed: int. Seeds the flips and the crops.
+        image_size: `(height, width)` of the images. Defaults to
+            `(28, 28)`.
         max_shift: int. The zero padding on each side; the crop moves the
             content by up to this many whole pixels. Defaults to 3.
 
     Returns:
-        A float32 tensor of the same shape.
+        `augment(images)`: float32 `(batch, height, width, channels)`
+        images in, the same shape out; usable inside `tf.data`.
     """
-    images = tf.convert_to_tensor(images, tf.float32)
-    batch = tf.shape(images)[0]
-    flip = _uniform(seed, 0, batch, (0.0, 1.0)) < 0.5
-    images = tf.where(
-        tf.reshape(flip, [-1, 1, 1, 1]), tf.reverse(images, axis=[2]), images
-    )
-    if not max_shift:
-        return images
-    steps = tf.random.stateless_uniform(
-        [2, batch],
-        seed=tf.random.experimental.stateless_fold_in(seed, 1),
-        minval=-max_shift,
-        maxval=max_shift + 1,
-        dtype=tf.int32,
-    )
-    steps = tf.cast(steps, tf.float32)
-    ones, zeros = tf.ones([batch]), tf.zeros([batch])
-    return affine_transform(images, steps[0], steps[1], ones, zeros, "NEAREST")
+    flip_seed, shift_seed = _seeds(seed, 2)
+    steps = [
+        keras.layers.RandomFlip(
+            "horizontal",
+            seed=flip_seed,
+            data_format="channels_last",
+            dtype="float32",
+        )
+    ]
+    if max_shift:
+        # Rounding a shift drawn from (-m - 1/2, m + 1/2) gives each whole
+        # shift from -m to m the same chance.
+        reach = max_shift + 0.5
+        height, width = image_size
+        steps.append(
+            keras.layers.RandomTranslation(
+                (-reach / height, reach / height),
+                (-reach / width, reach / width),
+                fill_mode="constant",
+                fill_value=0.0,
+                interpolation="nearest",
+                seed=shift_seed,
+                data_format="channels_last",
+                dtype="float32",
+            )
+        )
+    pipeline = keras.layers.Pipeline(steps)
+
+    def augment(images):
+        return pipeline(tf.convert_to_tensor(images, tf.float32))
+
+    return augment
 
 
 # `--augment` uses a data set's default policy ("digits" or "clothing");
-# `--augment NAME` picks one of these by name.
+# `--augment NAME` picks one of these by name. Each is called as
+# `POLICIES[name](seed, image_size)` and returns `augment(images)`.
 POLICIES = {
     "digits": augment_digits,
     "digits_light": functools.partial(
@@ -222,6 +279,36 @@ POLICIES = {
         augment_clothing, max_shift=CLOTHING_MAX_SHIFT_LIGHT
     ),
 }
+
+
+def affine_matrices(dx, dy, scale, degrees, height, width):
+    """`keras.ops.image.affine_transform` matrices, one row per image.
+
+    Each rotates counter-clockwise by `degrees`, scales by `scale` about
+    the image centre and moves the content right/down by `dx`/`dy` pixels.
+    """
+    dx, dy, scale, degrees = np.broadcast_arrays(
+        *(np.asarray(v, np.float64) for v in (dx, dy, scale, degrees))
+    )
+    cx, cy = (width - 1.0) / 2.0, (height - 1.0) / 2.0
+    theta = np.deg2rad(degrees)
+    cos, sin = np.cos(theta) / scale, np.sin(theta) / scale
+    # The transform maps each output pixel back to the input pixel it
+    # reads: input = A (output - centre - shift) + centre, A the inverse
+    # rotation (y points down, so counter-clockwise on screen) / scale.
+    ox, oy = cx + dx, cy + dy
+    zeros = np.zeros_like(cos)
+    rows = [
+        cos,
+        -sin,
+        cx - cos * ox + sin * oy,
+        sin,
+        cos,
+        cy - sin * ox - cos * oy,
+        zeros,
+        zeros,
+    ]
+    return np.stack(rows, axis=1).astype(np.float32)
 
 
 def perturb_digits(
@@ -236,7 +323,9 @@ def perturb_digits(
     """Randomly thickens/thins, shifts, scales and rotates digit images.
 
     The same seed gives the same result. Pass `None` for a property to
-    leave it alone, and `(v, v)` to apply exactly `v` to every image.
+    leave it alone, and `(v, v)` to apply exactly `v` to every image. Each
+    property draws from its own stream, so turning one off leaves the
+    others' values as they were.
 
     Args:
         images: numpy array `(n, height, width)` or
@@ -264,22 +353,44 @@ def perturb_digits(
     >>> perturb_digits(x, seed=0).shape
     (2, 28, 28)
     """
+    ranges = {
+        "thickness": thickness,
+        "shift": shift,
+        "scale": scale,
+        "rotation": rotation,
+    }
+    _check_ranges(ranges)
     array = np.asarray(images)
     if array.ndim not in (3, 4):
         raise ValueError(
             "`images` must have shape (n, height, width) or "
             f"(n, height, width, channels). Received: shape {array.shape}"
         )
-    batch = array if array.ndim == 4 else array[..., None]
-    result = augment_digits(
-        tf.constant(batch, tf.float32),
-        tf.constant([seed, 0], tf.int64),
-        thickness=thickness,
-        shift=shift,
-        scale=scale,
-        rotation=rotation,
-    ).numpy()
-    result = result.reshape(array.shape)
+    batch = (array if array.ndim == 4 else array[..., None]).astype(np.float32)
+    n, height, width = batch.shape[:3]
+
+    def draw(index, name, count=1, off=0.0):
+        if ranges[name] is None:
+            return np.full((count, n), off)
+        rng = np.random.default_rng([seed, index])
+        return rng.uniform(*ranges[name], size=(count, n))
+
+    if thickness is not None:
+        batch = change_thickness(batch, draw(0, "thickness")[0]).numpy()
+    if shift is not None or scale is not None or rotation is not None:
+        (dx, dy), zoom = draw(1, "shift", 2), draw(2, "scale", off=1.0)[0]
+        degrees = draw(3, "rotation")[0]
+        transforms = affine_matrices(dx, dy, zoom, degrees, height, width)
+        batch = keras.ops.convert_to_numpy(
+            keras.ops.image.affine_transform(
+                batch,
+                transforms,
+                interpolation="bilinear",
+                fill_value=0,
+                data_format="channels_last",
+            )
+        )
+    result = np.clip(batch, 0.0, MAX_VALUE).reshape(array.shape)
     if np.issubdtype(array.dtype, np.integer):
         return np.round(result).astype(array.dtype)
     return result.astype(array.dtype)

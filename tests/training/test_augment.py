@@ -1,7 +1,6 @@
-"""Augmentation transforms against numpy references, and the determinism
-of `perturb_digits`."""
-
-import functools
+"""Augmentation transforms against numpy references, and the seed
+contract: a policy built from an int seed repeats its sequence of batches,
+`perturb_digits` repeats its result."""
 
 import numpy as np
 import pytest
@@ -121,39 +120,200 @@ def test_bad_image_rank_raises():
         augment.perturb_digits(np.zeros((28, 28)), 0)
 
 
+def centroids(images):
+    """`(x, y)` ink centroid of each image, from the image centre."""
+    images = np.asarray(images, np.float64)[..., 0]
+    size = images.shape[1]
+    grid = np.arange(size) - (size - 1) / 2
+    mass = images.sum(axis=(1, 2))
+    x = (images.sum(axis=1) * grid).sum(axis=1) / mass
+    y = (images.sum(axis=2) * grid).sum(axis=1) / mass
+    return x, y
+
+
+def blob(n, size=29, right=8, down=-6):
+    """`n` copies of a 3x3 blob `right` px right and `down` px below the
+    centre of an odd-sized image (a negative `down` is above)."""
+    images = np.zeros((n, size, size, 1), np.float32)
+    row, col = size // 2 + down, size // 2 + right
+    images[:, row - 1 : row + 2, col - 1 : col + 2] = 200.0
+    return images
+
+
+def only(name, bounds):
+    return {**OFF, name: bounds}
+
+
+def digits(seed=0, size=28, **ranges):
+    return augment.augment_digits(seed, (size, size), **ranges)
+
+
+def test_digit_policy_repeats_its_sequence_for_its_seed():
+    images = random_digits(4)[..., None].astype(np.float32)
+    first, again, other = digits(1), digits(1), digits(2)
+    batches = [first(images).numpy() for _ in range(3)]
+    np.testing.assert_array_equal(batches, [again(images) for _ in range(3)])
+    # Each call draws new transforms; another seed draws others.
+    assert not np.array_equal(batches[0], batches[1])
+    assert not np.array_equal(batches[0], other(images).numpy())
+    assert not np.array_equal(batches[0], images)
+
+
+def test_policy_inside_tf_data_repeats_and_varies_by_epoch():
+    images = random_digits(16)[..., None].astype(np.float32)
+
+    def epochs(seed):
+        policy = augment.POLICIES["digits"](seed, (28, 28))
+        dataset = tf.data.Dataset.from_tensor_slices(images).batch(4)
+        dataset = dataset.map(policy)
+        return [np.stack([b.numpy() for b in dataset]) for _ in range(2)]
+
+    first, again = epochs(7), epochs(7)
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first[0], first[1])
+    assert not np.array_equal(first[0], epochs(8)[0])
+
+
+def test_digit_rotation_by_90_degrees_matches_rot90():
+    images = random_digits(2)[..., None].astype(np.float32)
+    turned = digits(**only("rotation", (90.0, 90.0)))(images).numpy()
+    np.testing.assert_allclose(turned, np.rot90(images, axes=(1, 2)), atol=1e-2)
+
+
+def test_digit_whole_pixel_shift_matches_zero_filled_roll():
+    images = random_digits(2)[..., None].astype(np.float32)
+    moved = digits(**only("shift", (3.0, 3.0)))(images).numpy()
+    expected = np.zeros_like(images)
+    expected[:, 3:, 3:] = images[:, :-3, :-3]
+    np.testing.assert_allclose(moved, expected, atol=1e-3)
+
+
+def test_digit_scale_two_doubles_distances_from_centre():
+    image = np.zeros((1, 27, 27, 1), np.float32)
+    image[0, 13, 15] = 200.0
+    image[0, 10, 13] = 100.0
+    zoomed = digits(size=27, **only("scale", (2.0, 2.0)))(image).numpy()
+    tent = np.outer([0.5, 1.0, 0.5], [0.5, 1.0, 0.5])
+    expected = np.zeros_like(image)
+    for (row, col), value in (((13, 17), 200.0), ((7, 13), 100.0)):
+        expected[0, row - 1 : row + 2, col - 1 : col + 2, 0] += value * tent
+    np.testing.assert_allclose(zoomed, expected, atol=1e-3)
+
+
+def test_digit_ranges_are_the_ones_asked_for():
+    images = blob(64, right=8, down=0)
+    x0, y0 = centroids(images)
+    radius = np.hypot(x0, y0)
+    # Rotation: the blob turns about the centre by at most 15 degrees.
+    x, y = centroids(digits(size=29, **only("rotation", (-15.0, 15.0)))(images))
+    angles = np.degrees(np.arctan2(-y, x))  # y points down
+    assert np.all(np.abs(angles) <= 15.0 + 0.5)
+    assert np.ptp(angles) > 20.0
+    np.testing.assert_allclose(np.hypot(x, y), radius, rtol=0.02)
+    # Shift: the blob moves up to 2 pixels along each axis.
+    x, y = centroids(digits(size=29, **only("shift", (-2.0, 2.0)))(images))
+    for moved in (x - x0, y - y0):
+        assert np.all(np.abs(moved) <= 2.0 + 0.05)
+        assert np.ptp(moved) > 2.5
+    # Zoom: distances from the centre scale by 0.8 to 1.2.
+    x, y = centroids(digits(size=29, **only("scale", (0.8, 1.2)))(images))
+    ratio = np.hypot(x, y) / radius
+    assert np.all((ratio >= 0.8 - 0.02) & (ratio <= 1.2 + 0.02))
+    assert np.ptp(ratio) > 0.25
+
+
+def test_digit_policy_never_flips():
+    # A blob right of and above the centre stays there under the whole
+    # policy: a flip, left-right or up-down, would move it across.
+    for name in ("digits", "digits_light"):
+        policy = augment.POLICIES[name](3, (29, 29))
+        for _ in range(3):
+            out = policy(blob(64, right=8, down=-8)).numpy()
+            x, y = centroids(out)
+            # At least 2.5 px from each axis after a 15 degree turn, a
+            # 0.8 zoom and a 2 px shift; a flip would land 8 px across.
+            assert np.all(x > 2.0) and np.all(y < -2.0), name
+            assert out.min() >= 0.0 and out.max() <= 255.0
+
+
 @pytest.mark.parametrize(
-    "transform, shift",
+    "amount, reduce, pad_value",
+    [(1.0, np.max, -np.inf), (-1.0, np.min, np.inf)],
+)
+def test_digit_thickness_is_max_or_min_filter(amount, reduce, pad_value):
+    images = random_digits(2)
+    policy = digits(**only("thickness", (amount, amount)))
+    out = policy(images[..., None].astype(np.float32)).numpy()[..., 0]
+    np.testing.assert_allclose(
+        out, np_filter3x3(images, reduce, pad_value), atol=1e-3
+    )
+
+
+def test_digit_thickness_range_lies_between_erosion_and_dilation():
+    images = random_digits(8)
+    out = digits(**only("thickness", (-0.5, 1.0)))(
+        images[..., None].astype(np.float32)
+    ).numpy()[..., 0]
+    eroded = np_filter3x3(images, np.min, np.inf)
+    dilated = np_filter3x3(images, np.max, -np.inf)
+    assert np.all(out >= eroded - 1e-3) and np.all(out <= dilated + 1e-3)
+    # Some images thicken, some thin.
+    ink = out.sum(axis=(1, 2)) - images.sum(axis=(1, 2))
+    assert ink.max() > 0 > ink.min()
+
+
+@pytest.mark.parametrize(
+    "policy, shift",
     [
-        (functools.partial(augment.augment_clothing, max_shift=2), 2),
+        (
+            lambda seed, size: augment.augment_clothing(
+                seed, size, max_shift=2
+            ),
+            2,
+        ),
         (augment.POLICIES["clothing_light"], augment.CLOTHING_MAX_SHIFT_LIGHT),
+        (augment.POLICIES["clothing"], augment.CLOTHING_MAX_SHIFT),
     ],
 )
-def test_clothing_is_flip_plus_whole_pixel_crop(transform, shift):
+def test_clothing_is_flip_plus_whole_pixel_crop(policy, shift):
     rng = np.random.default_rng(1)
-    images = np.zeros((8, 12, 12, 1), np.float32)
-    images[:, 3:9, 3:9] = rng.integers(1, 256, (8, 6, 6, 1))
-    out = transform(tf.constant(images), tf.constant([5, 6])).numpy()
+    images = np.zeros((64, 12, 12, 1), np.float32)
+    images[:, 3:9, 3:9] = rng.integers(1, 256, (64, 6, 6, 1))
+    # Left-right asymmetric, so a flip is told apart from no flip.
+    images[:, 3:9, 3] = 255.0
+    out = policy(5, (12, 12))(images).numpy()
     assert out.shape == images.shape
 
-    def candidates(image):
-        for flipped in (image, image[:, ::-1]):
-            padded = np.pad(flipped, [(shift, shift), (shift, shift), (0, 0)])
+    def crops(image):
+        for flipped in (False, True):
+            source = image[:, ::-1] if flipped else image
+            padded = np.pad(source, [(shift, shift), (shift, shift), (0, 0)])
             for top in range(2 * shift + 1):
                 for left in range(2 * shift + 1):
-                    yield padded[top : top + 12, left : left + 12]
+                    crop = padded[top : top + 12, left : left + 12]
+                    yield (flipped, top, left), crop
 
+    found = []
     for image, result in zip(images, out):
-        assert any(np.array_equal(result, c) for c in candidates(image))
-    assert not np.array_equal(out, images)
+        matches = [key for key, c in crops(image) if np.array_equal(result, c)]
+        assert matches, "not a flip plus a whole-pixel crop"
+        found.append(matches[0])
+    flips, tops, lefts = zip(*found)
+    # Both flips and every crop offset occur: one draw per image.
+    assert set(flips) == {False, True}
+    assert set(tops) == set(lefts) == set(range(2 * shift + 1))
 
 
-def test_augment_digits_same_seed_same_batch():
-    images = tf.constant(random_digits(4)[..., None], tf.float32)
-    first = augment.augment_digits(images, tf.constant([1, 2]))
-    again = augment.augment_digits(images, tf.constant([1, 2]))
-    other = augment.augment_digits(images, tf.constant([1, 3]))
-    np.testing.assert_array_equal(first.numpy(), again.numpy())
-    assert not np.array_equal(first.numpy(), other.numpy())
+def test_clothing_policy_repeats_its_sequence_for_its_seed():
+    images = np.zeros((16, 12, 12, 1), np.float32)
+    images[:, 3:9, 3:6] = 100.0
+    first = augment.augment_clothing(4, (12, 12))
+    again = augment.augment_clothing(4, (12, 12))
+    batches = [first(images).numpy() for _ in range(2)]
+    np.testing.assert_array_equal(batches, [again(images) for _ in range(2)])
+    assert not np.array_equal(batches[0], batches[1])
+    other = augment.augment_clothing(5, (12, 12))(images).numpy()
+    assert not np.array_equal(batches[0], other)
 
 
 def test_light_digit_ranges_lie_inside_the_full_ranges():
@@ -166,12 +326,20 @@ def test_light_digit_ranges_lie_inside_the_full_ranges():
 
 
 def test_digits_light_policy_uses_the_light_ranges():
-    images = tf.constant(random_digits(4)[..., None], tf.float32)
-    seed = tf.constant([1, 2])
-    light = augment.POLICIES["digits_light"](images, seed)
-    expected = augment.augment_digits(
-        images, seed, **augment.DIGIT_AUGMENTATION_LIGHT
-    )
+    images = random_digits(4)[..., None].astype(np.float32)
+    light = augment.POLICIES["digits_light"](1, (28, 28))(images)
+    expected = digits(1, **augment.DIGIT_AUGMENTATION_LIGHT)(images)
     np.testing.assert_array_equal(light.numpy(), expected.numpy())
-    full = augment.POLICIES["digits"](images, seed)
+    full = augment.POLICIES["digits"](1, (28, 28))(images)
     assert not np.array_equal(light.numpy(), full.numpy())
+
+
+@pytest.mark.parametrize("bounds", [(1.0, -1.0), (1.0,), 5.0])
+def test_policy_bad_range_raises(bounds):
+    with pytest.raises(ValueError, match="Received: rotation="):
+        augment.augment_digits(0, rotation=bounds)
+
+
+def test_non_positive_scale_raises():
+    with pytest.raises(ValueError, match=r"Received: scale=\(0.0, 1.0\)"):
+        augment.perturb_digits(random_digits(1), 0, scale=(0.0, 1.0))

@@ -146,8 +146,12 @@ def load_arrays(spec, split="test", *, limit=None, **options):
     return (x, y) if limit is None else (x[:limit], y[:limit])
 
 
-def _augmenter(source, augment):
-    """`(policy name, batch transform)` for `augment`; `(None, None)`."""
+def _augmenter(source, augment, seed):
+    """`(policy name, batch transform)` for `augment`; `(None, None)`.
+
+    The transform is built here, once, from `seed`: its random layers
+    carry their state from batch to batch.
+    """
     from training import augment as augment_lib
 
     if augment is False or augment is None:
@@ -163,24 +167,27 @@ def _augmenter(source, augment):
             f"augment must be a bool or one of "
             f"{sorted(augment_lib.POLICIES)}. Received: augment={augment!r}"
         )
-    transform = augment_lib.POLICIES[policy]
     if source.permutation is not None:
-        transform = _in_image_space(transform, source.permutation)
+        side = int(round(len(source.permutation) ** 0.5))
+        transform = augment_lib.POLICIES[policy](seed, (side, side))
+        transform = _in_image_space(transform, source.permutation, side)
+    else:
+        image_size = tuple(source.info["input_shape"][:2])
+        transform = augment_lib.POLICIES[policy](seed, image_size)
     return policy, transform
 
 
-def _in_image_space(transform, permutation):
+def _in_image_space(transform, permutation, side):
     """Wraps an image transform for pixel sequences (sequential MNIST)."""
     import tensorflow as tf
 
-    side = int(round(len(permutation) ** 0.5))
     inverse = tf.constant(np.argsort(permutation), tf.int32)
     permutation = tf.constant(permutation, tf.int32)
 
-    def sequence_transform(sequences, seed):
+    def sequence_transform(sequences):
         pixels = tf.gather(sequences, inverse, axis=1)
         images = tf.reshape(pixels, [-1, side, side, 1])
-        pixels = tf.reshape(transform(images, seed), [-1, side * side, 1])
+        pixels = tf.reshape(transform(images), [-1, side * side, 1])
         return tf.gather(pixels, permutation, axis=1)
 
     return sequence_transform
@@ -210,14 +217,11 @@ def _pipeline(arrays, info, *, batch_size, seed, shuffle, augmenter, cache):
         cast, num_parallel_calls=tf.data.AUTOTUNE
     )
     if augmenter is not None:
-        # One stateless seed per batch, different every epoch and the same
-        # for every run with this seed.
-        seeds = tf.data.Dataset.random(
-            seed=seed + 1, rerandomize_each_iteration=True
-        ).batch(2)
-        dataset = tf.data.Dataset.zip(dataset, seeds).map(
-            lambda batch, pair: (augmenter(batch[0], pair), batch[1]),
-            num_parallel_calls=tf.data.AUTOTUNE,
+        # No parallel calls: the policy's random layers draw from their
+        # seed in the order the batches come, so every epoch differs and
+        # every run with this seed repeats them.
+        dataset = dataset.map(
+            lambda x_batch, y_batch: (augmenter(x_batch), y_batch)
         )
     return dataset.prefetch(tf.data.AUTOTUNE)
 
@@ -300,7 +304,7 @@ def load_dataset(
     options = _options(**options)
     seed = options.seed
     source = sources.load_source(spec, options)
-    policy, augmenter = _augmenter(source, augment)
+    policy, augmenter = _augmenter(source, augment, seed + 1)
     splits = _split(source, options.validation_split, seed)
     info = dict(source.info)
     info.setdefault("target_shape", tuple(source.y_train.shape[1:]))

@@ -69,6 +69,7 @@ DIGIT_AUGMENTATION_LIGHT = {
 CLOTHING_MAX_SHIFT = 3  # pixels of zero padding for the random crops
 CLOTHING_MAX_SHIFT_LIGHT = 2
 MAX_VALUE = 255.0
+# The digit properties, in the order the transforms take them.
 PROPERTIES = ("thickness", "shift", "scale", "rotation")
 
 
@@ -88,9 +89,12 @@ def _check_range(name, bounds):
         )
 
 
-def _check_ranges(ranges):
-    for name, bounds in ranges.items():
-        _check_range(name, bounds)
+def _checked_ranges(*bounds):
+    """`{property: (low, high) or None}` of the four digit ranges."""
+    ranges = dict(zip(PROPERTIES, bounds))
+    for name, pair in ranges.items():
+        _check_range(name, pair)
+    return ranges
 
 
 def _seeds(seed, count):
@@ -152,13 +156,7 @@ def augment_digits(
         0-255 images in, the same shape out, clipped to [0, 255]; usable
         inside `tf.data`.
     """
-    ranges = {
-        "thickness": thickness,
-        "shift": shift,
-        "scale": scale,
-        "rotation": rotation,
-    }
-    _check_ranges(ranges)
+    _checked_ranges(thickness, shift, scale, rotation)
     height, width = image_size
     thickness_seed, *layer_seeds = _seeds(seed, 4)
     # Zeros come in from outside the image, as on the empty MNIST border;
@@ -353,13 +351,7 @@ def perturb_digits(
     >>> perturb_digits(x, seed=0).shape
     (2, 28, 28)
     """
-    ranges = {
-        "thickness": thickness,
-        "shift": shift,
-        "scale": scale,
-        "rotation": rotation,
-    }
-    _check_ranges(ranges)
+    ranges = _checked_ranges(thickness, shift, scale, rotation)
     array = np.asarray(images)
     if array.ndim not in (3, 4):
         raise ValueError(

@@ -9,6 +9,8 @@ All functions take and return numpy arrays with *ink high*: background 0,
 strokes up to 255, as in the data sets.
 """
 
+import base64
+import binascii
 import functools
 import io
 
@@ -22,6 +24,10 @@ from zoo import preprocessing
 MAX_PIXELS = (
     40_000_000  # refuse decompression bombs long before memory runs out
 )
+# The Draw tab's canvas sends its 280x280 ink as a PNG data URL of a few
+# KB; anything much larger is not a drawing.
+MAX_DATA_URL_CHARS = 2_000_000
+DATA_URL_PREFIX = "data:image/png;base64,"
 
 
 class InputError(ValueError):
@@ -71,20 +77,44 @@ def ink_from_gray(gray):
     return np.clip(gray - background, 0, 255).astype("float32")
 
 
-def sketch_to_ink(value):
-    """Reads a Gradio Sketchpad / ImageEditor value as an ink image.
+def data_url_layer(url):
+    """Decodes the Draw tab canvas' PNG data URL to an RGBA layer.
 
-    In Gradio 6 the value is a dict with `background`, `layers` and
-    `composite` RGBA arrays. Strokes live in the alpha channel of the layers
-    whatever the brush colour, so the layers are read first; `composite`
-    (which may be `None`) is the fallback, and a plain array is accepted
-    too.
+    Raises:
+        InputError: when `url` is not a PNG data URL of a readable image.
+    """
+    if not url.startswith(DATA_URL_PREFIX) or len(url) > MAX_DATA_URL_CHARS:
+        raise InputError(
+            "Expected the drawing as a PNG data URL (data:image/png;base64,"
+            f"...) of at most {MAX_DATA_URL_CHARS:,} characters."
+        )
+    try:
+        data = base64.b64decode(url[len(DATA_URL_PREFIX) :], validate=True)
+    except (binascii.Error, ValueError):
+        raise InputError(
+            "The drawing's data URL is not valid base64."
+        ) from None
+    return np.asarray(_open_image(data).convert("RGBA"))
+
+
+def sketch_to_ink(value):
+    """Reads a drawing (Draw tab canvas, Sketchpad value) as an ink image.
+
+    The Draw tab's canvas sends a PNG data URL (`""` when empty) with the
+    strokes in its alpha channel, read as one layer. A Gradio 6 Sketchpad /
+    ImageEditor value (what `/predict_sketch` callers send) is a dict with
+    `background`, `layers` and `composite` RGBA arrays. Strokes live in the
+    alpha channel of the layers whatever the brush colour, so the layers
+    are read first; `composite` (which may be `None`) is the fallback, and
+    a plain array is accepted too.
 
     Returns:
         float32 HxW array with ink high, or `None` for an empty canvas.
     """
-    if value is None:
+    if value is None or (isinstance(value, str) and not value):
         return None
+    if isinstance(value, str):
+        value = {"layers": [data_url_layer(value)]}
     if isinstance(value, dict):
         layers = [
             np.asarray(layer)
@@ -110,9 +140,9 @@ def sketch_to_ink(value):
     return ink_from_gray(gray)
 
 
-def load_image(data):
-    """Decodes an uploaded file (path, bytes or PIL image) to a grayscale
-    float32 array, with clear errors for corrupt or unusable files."""
+def _open_image(data):
+    """A decoded PIL image from a path, bytes or PIL image, or an
+    `InputError` for corrupt, unreadable or oversized files."""
     try:
         if isinstance(data, Image.Image):
             image = data
@@ -138,6 +168,13 @@ def load_image(data):
             "The file is not a readable image (corrupt, truncated or not an "
             f"image format): {err}"
         ) from None
+    return image
+
+
+def load_image(data):
+    """Decodes an uploaded file (path, bytes or PIL image) to a grayscale
+    float32 array, with clear errors for corrupt or unusable files."""
+    image = _open_image(data)
     image = ImageOps.exif_transpose(image)
     if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         array = np.asarray(image, dtype="float64")

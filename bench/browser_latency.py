@@ -7,9 +7,11 @@ The app runs in this process (so its handlers can be timed) and headless
 Chromium draws digits with real mouse strokes, no tool clicked. Each
 sample splits mouse-up -> label painted into:
 
-- export + upload: mouse-up until the browser sends `queue/join` (the
-  sketchpad renders its layers to PNG and uploads them first);
-- queue: `queue/join` sent until the handler starts;
+- export + upload: mouse-up until the browser sends the event's request
+  (`queue/join`, or `run/...` for an event off the queue): the canvas
+  encodes its ink as a PNG data URL (Gradio's Sketchpad, used until
+  December 2026, rendered its layers to PNG and uploaded them first);
+- queue: request sent until the handler starts;
 - handler: the Python handler itself;
 - render: handler done until the new label is painted (result pushed
   over the event stream, DOM update, next animation frame).
@@ -71,7 +73,7 @@ INSTRUMENT_JS = """() => {
     }, true);
 }"""
 JOIN_JS = """(since) => performance.getEntriesByType("resource")
-    .filter((e) => e.name.includes("/queue/join"))
+    .filter((e) => /[/](queue[/]join|run[/])/.test(e.name))
     .map((e) => performance.timeOrigin + e.startTime)
     .filter((t) => t >= since)"""
 

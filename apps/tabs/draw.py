@@ -1,7 +1,8 @@
-"""Tab 1: draw a digit on a sketchpad and read it as it is drawn."""
+"""Tab 1: draw a digit on a canvas and read it as it is drawn."""
 
 from apps import core
 from apps import preprocess
+from apps.canvas import drawing_canvas
 from apps.ui import gr
 from apps.ui import guarded
 from apps.ui import model_view
@@ -9,38 +10,8 @@ from apps.ui import picture
 from apps.ui import top5
 
 DRAW_PROMPT = "✏️ **Draw a digit** in the box: the prediction updates as you go."
-# The editor starts with no tool selected and its trash icon deselects the
-# brush again, so strokes would leave no ink. Whenever neither Brush nor
-# Erase is highlighted, this selects the Brush; it watches the editor, so
-# it also covers the first load and any future way of clearing.
-KEEP_BRUSH_JS = """() => {
-    const tools = "button[aria-label='Brush'], button[aria-label='Erase']";
-    const keepBrush = (editor) => {
-        const buttons = [...editor.querySelectorAll(tools)];
-        const brush = buttons.find((b) => b.title === "Brush");
-        if (brush && !buttons.some((b) => b.classList.contains("highlight"))) {
-            brush.click();
-        }
-    };
-    const start = () => {
-        const editor = document.querySelector("#sketch");
-        if (!editor) {
-            setTimeout(start, 100);
-            return;
-        }
-        new MutationObserver(() => keepBrush(editor)).observe(editor, {
-            subtree: true,
-            childList: true,
-            attributes: true,
-            attributeFilter: ["class"],
-        });
-        keepBrush(editor);
-    };
-    start();
-}"""
-# Setting the editor's value from Python leaves its canvas stale (None) or
-# stuck (an empty dict), so the Clear button presses the canvas' own trash
-# icon; KEEP_BRUSH_JS then re-selects the brush.
+# The canvas' own trash icon clears it and sends the empty value, so the
+# Clear button presses it: one way of clearing, whichever is used.
 CLEAR_CANVAS_JS = """() => {
     document.querySelector("#sketch button[aria-label='Clear canvas']")
         ?.click();
@@ -50,7 +21,11 @@ CLEAR_CANVAS_JS = """() => {
 class DrawTab:
     @guarded
     def draw(self, sketch, model_name):
-        """Sketchpad -> (top-5, what the model sees, status, current)."""
+        """Drawing -> (top-5, what the model sees, status, current).
+
+        `sketch` is the canvas' PNG data URL or, from `/predict_sketch`,
+        a Sketchpad value (see `preprocess.sketch_to_ink`).
+        """
         ink = preprocess.sketch_to_ink(sketch)
         if ink is None:
             return None, None, DRAW_PROMPT, gr.skip()
@@ -68,10 +43,6 @@ class DrawTab:
         status = f"**{best}** ({probability:.0%}) with `{entry.name}`."
         return label, picture(images["mnist"]), status, current
 
-    @staticmethod
-    def reset_drawing():
-        return None, None, DRAW_PROMPT
-
     def no_model_text(self):
         return (
             f"No trained digit model in `{self.store.models_dir}`: train one "
@@ -83,21 +54,7 @@ class DrawTab:
         with gr.Tab("Draw a digit", id="draw"):
             with gr.Row():
                 with gr.Column(scale=2):
-                    sketch = gr.Sketchpad(
-                        label="Draw a digit",
-                        type="numpy",
-                        image_mode="RGBA",
-                        canvas_size=(280, 280),
-                        fixed_canvas=True,
-                        brush=gr.Brush(
-                            default_size=12,
-                            colors=["#000000"],
-                            color_mode="fixed",
-                        ),
-                        layers=False,
-                        transforms=(),
-                        elem_id="sketch",
-                    )
+                    sketch = drawing_canvas("Draw a digit", "sketch")
                 with gr.Column(scale=1):
                     draw_model = gr.Dropdown(
                         digit_models,
@@ -112,22 +69,30 @@ class DrawTab:
                     draw_view = model_view()
                     clear = gr.Button("Clear")
 
-        # Drawing: `.change` fires once per finished stroke and on clear;
+            # `/predict_sketch` keeps the Sketchpad's value (a dict of
+            # background, layers and composite images) for API callers; the
+            # page never shows this editor.
+            api_sketch = gr.Sketchpad(
+                type="numpy", image_mode="RGBA", visible=False
+            )
+
+        outputs = [draw_label, draw_view, draw_status, current]
+        # The canvas fires `change` once per finished stroke and on clear;
         # always_last drops stale strokes under load.
         gr.on(
             [sketch.change, draw_model.change],
             self.draw,
             inputs=[sketch, draw_model],
-            outputs=[draw_label, draw_view, draw_status, current],
-            api_name="predict_sketch",
+            outputs=outputs,
+            api_visibility="private",
             trigger_mode="always_last",
             show_progress="hidden",
         )
-        clear.click(None, js=CLEAR_CANVAS_JS)
-        demo.load(None, js=KEEP_BRUSH_JS)
-        # The trash button fires `clear`, not `change`.
-        sketch.clear(
-            self.reset_drawing,
-            outputs=[draw_label, draw_view, draw_status],
-            api_visibility="private",
+        api_sketch.change(
+            self.draw,
+            inputs=[api_sketch, draw_model],
+            outputs=outputs,
+            api_name="predict_sketch",
+            show_progress="hidden",
         )
+        clear.click(None, js=CLEAR_CANVAS_JS)

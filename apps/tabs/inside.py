@@ -1,5 +1,7 @@
 """Tab 3: what the network sees (feature maps, kernels, Grad-CAM, saliency)."""
 
+import functools
+
 import numpy as np
 
 from apps import core
@@ -145,41 +147,39 @@ class InsideTab:
             current,
             shared_scale,
         ]
-        explain_outputs = [kernels, cam, saliency, inside_notes]
+        # The pictures, maps first (quick), then the explanations, each
+        # with its API name.
+        steps = [
+            (self.feature_maps, [maps], "feature_maps"),
+            (self.explain, [kernels, cam, saliency, inside_notes], "explain"),
+        ]
+
+        def refresh(listen, public):
+            """Chains the steps on `listen` (an event or a `.then`): named
+            API endpoints for the public triggers, private ones after a
+            model change."""
+            for handler, outputs, api_name in steps:
+                if public:
+                    api = {"api_name": api_name, "show_progress": "minimal"}
+                else:
+                    api = {"api_visibility": "private"}
+                listen = listen(
+                    handler, inputs=inputs, outputs=outputs, **api
+                ).then
+
         # `input`, not `change`, for the layer: a new model's layer list
         # changes it too, and that path refreshes the pictures itself.
-        gr.on(
-            [
-                inside_tab.select,
-                inside_file.change,
-                inside_layer.input,
-                shared_scale.input,
-            ],
-            self.feature_maps,
-            inputs=inputs,
-            outputs=[maps],
-            api_name="feature_maps",
-            show_progress="minimal",
-        ).then(
-            self.explain,
-            inputs=inputs,
-            outputs=explain_outputs,
-            api_name="explain",
-            show_progress="minimal",
-        )
-        inside_model.change(
+        triggers = [
+            inside_tab.select,
+            inside_file.change,
+            inside_layer.input,
+            shared_scale.input,
+        ]
+        refresh(functools.partial(gr.on, triggers), public=True)
+        new_layers = inside_model.change(
             self.layer_choices,
             inputs=[inside_model],
             outputs=[inside_layer],
             api_visibility="private",
-        ).then(
-            self.feature_maps,
-            inputs=inputs,
-            outputs=[maps],
-            api_visibility="private",
-        ).then(
-            self.explain,
-            inputs=inputs,
-            outputs=explain_outputs,
-            api_visibility="private",
         )
+        refresh(new_layers.then, public=False)

@@ -58,10 +58,18 @@ class AnytimeTrainer(keras.Model):
         classifier: functional model `pre-layers -> causal TCN -> head`
             with a fixed number of steps divisible by `every`.
         every: int. Steps between readings (28: one MNIST image row).
+        final_weight: float in (0, 1]. The final answer's share of the
+            loss (`reading_weights`), kept here for `compile`.
     """
 
-    def __init__(self, classifier, every, **kwargs):
+    def __init__(self, classifier, every, final_weight=FINAL_WEIGHT, **kwargs):
         super().__init__(name=f"{classifier.name}_anytime", **kwargs)
+        if not 0.0 < final_weight <= 1.0:
+            raise ValueError(
+                "The final answer's share of the loss must be in (0, 1]; "
+                f"got {final_weight}."
+            )
+        self.final_weight = float(final_weight)
         steps = classifier.input_shape[1]
         if not isinstance(every, int) or every < 1:
             raise ValueError(f"Expected a positive int every, got {every!r}.")

@@ -137,7 +137,9 @@ def trainable_model(model, info, args):
     from training.anytime import AnytimeTrainer
 
     try:
-        return AnytimeTrainer(model, args.anytime)
+        return AnytimeTrainer(
+            model, args.anytime, final_weight=args.anytime_final_weight
+        )
     except ValueError as err:
         raise UsageError(str(err)) from None
 
@@ -148,7 +150,7 @@ def compile_model(model, optimizer, info, args):
     if getattr(model, "readings", None):
         from training import anytime
 
-        loss = anytime.AnytimeCrossentropy(model.readings)
+        loss = anytime.AnytimeCrossentropy(model.readings, model.final_weight)
         metrics = anytime.metrics(model.readings)
     elif info["task"] == "classification":
         loss = keras.losses.SparseCategoricalCrossentropy()
@@ -300,9 +302,7 @@ def evaluate_and_report(args, argv, bundle, out, name, history, wall_time):
     )
     card.update({"metrics": report["metrics"], "metrics_split": split})
     if args.anytime and split is not None:
-        card.update(
-            anytime_report(model, bundle.test, args.anytime, card["metrics"])
-        )
+        card.update(anytime_report(model, bundle.test, args, card["metrics"]))
     if split is None:
         card["metrics_note"] = cards.no_test_split_note(args.data)
     if "per_class" in report:
@@ -318,17 +318,19 @@ def evaluate_and_report(args, argv, bundle, out, name, history, wall_time):
     return card
 
 
-def anytime_report(model, test, every, report_metrics):
+def anytime_report(model, test, args, report_metrics):
     """Card fields of an anytime model: test accuracy after every reading,
     and the quarter points among the metrics."""
     from training import anytime
 
+    every = args.anytime
     accuracies = anytime.reading_accuracies(model, test, every)
     readings = len(accuracies)
     quarters = sorted({max(1, readings * q // 4) for q in (1, 2, 3, 4)})
     return {
         "anytime": {
             "every": every,
+            "final_weight": args.anytime_final_weight,
             "accuracy_by_reading": [accuracies[r] for r in sorted(accuracies)],
         },
         "metrics": {

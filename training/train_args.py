@@ -69,6 +69,13 @@ def build_parser():
         "that it is right before the sequence ends",
     )
     parser.add_argument(
+        "--anytime-final-weight",
+        type=cli.positive_float,
+        default=0.5,
+        help="with --anytime: the share of the loss on the final answer "
+        "(default 0.5; at most 1, the rest goes to the earlier answers)",
+    )
+    parser.add_argument(
         "--init-from",
         metavar="MODEL.keras",
         help="start from the weights of a saved model of the same "

@@ -124,6 +124,7 @@ def test_anytime_run_saves_the_classifier_and_reading_accuracies(
     card = json.loads((out / "mnist1d_tcn.json").read_text())
     readings = card["anytime"]["accuracy_by_reading"]
     assert card["anytime"]["every"] == 8
+    assert card["anytime"]["final_weight"] == 0.5
     assert len(readings) == 5
     assert readings[-1] == pytest.approx(card["metrics"]["test_accuracy"])
     assert card["metrics"]["test_accuracy_after_5_of_5"] == readings[-1]
@@ -166,3 +167,16 @@ def test_init_from_copies_weights_and_rejects_other_architectures(
     assert_one_line_error(
         code, stderr, "zoo-train", "--init-from source.keras", "architecture"
     )
+
+
+def test_final_weight_outside_zero_one_is_refused(tmp_path, capsys):
+    argv = ["--model", "mnist1d_tcn", "--data", "mnist1d", "--anytime", "8"]
+    argv += [
+        "--anytime-final-weight",
+        "1.5",
+        *TINY,
+        "--out",
+        str(tmp_path / "o"),
+    ]
+    code, _, stderr = run_in_process("zoo-train", train.main, argv, capsys)
+    assert_one_line_error(code, stderr, "zoo-train", "(0, 1]", "1.5")

@@ -202,8 +202,9 @@ def run(quick=False, results_dir=None, models_dir=None):
         "notes": (
             "The app in-process on 127.0.0.1 with `saved_models/` (default "
             "models), Debian Chromium headless (software WebGL), real "
-            "mouse strokes alternating a 1 and a 7, cleared with the "
-            "canvas' trash icon between samples; `maps` = click on the "
+            "mouse strokes alternating a 1 and a 7 on the Draw tab's 2-D "
+            "canvas (`apps/canvas.py`), cleared with the canvas' trash icon "
+            "between samples; `maps` = click on the "
             "shared-scale checkbox -> new feature-map picture loaded. "
             "Breakdown as in `bench/browser_latency.py`. Goal: draw p50 <= "
             f"{GOAL_MS:.0f} ms. App ready after {startup_s:.1f} s."

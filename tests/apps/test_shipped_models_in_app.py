@@ -71,3 +71,25 @@ def test_shipped_sequence_model_streams_test_digits(shipped, datasets_dir):
         streamed, model.predict_on_batch(sequences), atol=1e-4
     )
     assert np.sum(np.argmax(streamed, -1) == labels) >= 9
+
+
+def test_sequence_tab_streams_a_model_that_answers_early(shipped, datasets_dir):
+    from apps.sequence import Streamer
+    from tests.apps.conftest import load_split
+
+    entry = shipped.get(shipped.best("sequence"))
+    assert entry.answers_early, entry.name
+    streamer = Streamer(entry.model)
+    digits, labels = load_split("mnist", "test", 10)
+    rows = np.stack(
+        [
+            streamer.run(d.reshape(784, 1).astype("float32"))[27::28]
+            for d in digits
+        ]
+    )
+    truth = rows[np.arange(len(labels)), :, labels]  # (digits, 28 rows)
+    # The true digit's probability grows as rows arrive: low after 7 rows,
+    # higher after 14 and 21, highest at the end.
+    means = truth[:, [6, 13, 20, 27]].mean(axis=0)
+    assert np.all(np.diff(means) > 0), means
+    assert np.sum(np.argmax(rows[:, -1], -1) == labels) >= 9

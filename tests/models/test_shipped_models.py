@@ -101,3 +101,29 @@ def test_shipped_model_reproduces_its_test_metric(card_path, request):
         assert mse == pytest.approx(
             metrics["test_mse"], rel=MSE_RELATIVE_TOLERANCE
         )
+
+
+ANYTIME_CARDS = [path for path in CARDS if "anytime" in _card(path)]
+
+
+@pytest.mark.parametrize("card_path", ANYTIME_CARDS, ids=_ids(ANYTIME_CARDS))
+def test_anytime_model_reproduces_its_early_answers(
+    card_path, full_datasets_dir
+):
+    from training import data as data_lib
+    from training.anytime import reading_accuracies
+
+    card = _card(card_path)
+    spec, seed, validation_split = _data_spec_and_seed(card)
+    x, y = data_lib.load_arrays(
+        spec, "test", seed=seed, validation_split=validation_split
+    )
+    model = zoo.load_pretrained(card_path.stem, models_dir=SAVED)
+    batches = [(x[i : i + 500], y[i : i + 500]) for i in range(0, len(x), 500)]
+    measured = reading_accuracies(model, batches, card["anytime"]["every"])
+    expected = card["anytime"]["accuracy_by_reading"]
+    assert len(measured) == len(expected)
+    for reading, accuracy in enumerate(expected, start=1):
+        assert abs(measured[reading] - accuracy) <= ACCURACY_TOLERANCE, reading
+    # The point of anytime training: the answer sharpens as steps arrive.
+    assert expected[len(expected) // 2 - 1] < expected[-1]

@@ -50,6 +50,13 @@ SESSION_CAPACITY = 100
 # Pictures are sent at one pixel per value (small, fast to encode) and
 # enlarged by the browser without smoothing.
 APP_CSS = """
+/* Gradio lays a panel's label over the top-left corner of its picture;
+   pictures start below it instead, so no label hides a map or its number. */
+.pixels .image-container,
+.labelled .image-container {
+    padding-top: 2.25rem;
+    box-sizing: border-box;
+}
 .pixels img {
     image-rendering: pixelated;
     object-fit: contain !important;

@@ -109,10 +109,16 @@ class PlaygroundTab:
                         # Shown at true scale (not filled) so that their
                         # sizes can be compared.
                         play_in = gr.Image(
-                            label="Input", format="png", interactive=False
+                            label="Input",
+                            format="png",
+                            interactive=False,
+                            elem_classes=["labelled"],
                         )
                         play_out = gr.Image(
-                            label="Output", format="png", interactive=False
+                            label="Output",
+                            format="png",
+                            interactive=False,
+                            elem_classes=["labelled"],
                         )
 
         preset.change(

@@ -120,6 +120,7 @@ class SequenceTab:
                 seq_digit = pixel_image("Digit read", 340, scale=1)
                 seq_plot = gr.Image(
                     label="What the TCN reads, row by row",
+                    elem_classes=["labelled"],
                     format="png",
                     interactive=False,
                     height=340,
@@ -129,6 +130,7 @@ class SequenceTab:
             seq_status = gr.Markdown()
             seq_tree = gr.Image(
                 label="Dilation tree / receptive field",
+                elem_classes=["labelled"],
                 format="png",
                 interactive=False,
                 visible=shown,

@@ -123,3 +123,34 @@ def test_drawing_with_a_finger(touch_page):
             "Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []}
         )
     assert browser.top_label(touch_page) == "7"
+
+
+LABEL_OVERLAPS_JS = """() => {
+    const blocks = [...document.querySelectorAll(".pixels, .labelled")]
+        .filter((block) => block.offsetParent !== null);
+    const checked = [];
+    const covered = [];
+    for (const block of blocks) {
+        const label = block.querySelector("label");
+        const picture = block.querySelector("img");
+        if (!label || !picture) continue;
+        const a = label.getBoundingClientRect();
+        const b = picture.getBoundingClientRect();
+        checked.push(label.textContent.trim());
+        if (a.left < b.right && b.left < a.right && a.top < b.bottom
+                && b.top < a.bottom) {
+            covered.push(label.textContent.trim());
+        }
+    }
+    return {checked, covered};
+}"""
+
+
+def test_panel_labels_do_not_cover_their_pictures(page):
+    page.get_by_role("button", name="Clear", exact=True).click()
+    browser.wait_for_no_label(page)
+    browser.draw(page, browser.STROKES["7"])
+    browser.top_label(page)
+    result = page.evaluate(LABEL_OVERLAPS_JS)
+    assert "What the model sees (28×28)" in result["checked"], result
+    assert result["covered"] == [], result

@@ -80,19 +80,24 @@ def test_best_ranks_by_the_cards_test_accuracy():
     assert store.best("digit") is None
 
 
+def _seqmnist_entry(card):
+    """A seq-MNIST model entry with this card (no model loaded)."""
+    return models.ModelEntry(
+        name="m",
+        model=None,
+        task="classification",
+        dataset="seqmnist",
+        class_names=tuple("0123456789"),
+        card=card,
+    )
+
+
 def test_sequence_default_prefers_a_model_that_answers_early():
     def entry(accuracy, anytime):
         card = {"metrics": {"test_accuracy": accuracy}}
         if anytime:
             card["anytime"] = {"every": 28, "accuracy_by_reading": [0.5]}
-        return models.ModelEntry(
-            name="n",
-            model=None,
-            task="classification",
-            dataset="seqmnist",
-            class_names=tuple("0123456789"),
-            card=card,
-        )
+        return _seqmnist_entry(card)
 
     store = models.ModelStore.__new__(models.ModelStore)
     store.entries = {
@@ -107,16 +112,7 @@ def test_sequence_default_prefers_a_model_that_answers_early():
 def test_sequence_status_says_what_early_answers_are_worth():
     from apps.tabs.sequence import early_answers_text
 
-    def entry(card):
-        return models.ModelEntry(
-            name="m",
-            model=None,
-            task="classification",
-            dataset="seqmnist",
-            class_names=tuple("0123456789"),
-            card=card,
-        )
-
+    entry = _seqmnist_entry
     assert "final answer only" in early_answers_text(entry({}))
     readings = [0.1] * 13 + [0.61] + [0.9] * 13 + [0.987]
     text = early_answers_text(

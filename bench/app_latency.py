@@ -392,17 +392,13 @@ def main(argv=None):
         "--model", default=None, help="model to query (default: a digit CNN)"
     )
     args = parser.parse_args(argv)
-    try:
-        result = run(
-            **common.run_kwargs(args),
-            models_dir=args.models,
-            model_name=args.model,
-        )
-    except AppUnavailable as err:
-        print(f"app_latency: not available: {err}", file=sys.stderr)
-        return 1
-    common.print_result(result)
-    return 0
+    return common.run_and_print(
+        "app_latency",
+        run,
+        **common.run_kwargs(args),
+        models_dir=args.models,
+        model_name=args.model,
+    )
 
 
 if __name__ == "__main__":

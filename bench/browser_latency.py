@@ -226,13 +226,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     kwargs = common.run_kwargs(args)
     kwargs.pop("show_progress", None)
-    try:
-        result = run(**kwargs, models_dir=args.models)
-    except Unavailable as err:
-        print(f"browser_latency: not available: {err}", file=sys.stderr)
-        return 1
-    common.print_result(result)
-    return 0
+    return common.run_and_print(
+        "browser_latency", run, **kwargs, models_dir=args.models
+    )
 
 
 if __name__ == "__main__":

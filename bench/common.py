@@ -329,3 +329,18 @@ def print_result(result, notes=False):
     """Prints `result_report(result, notes=notes)`: the end of every
     benchmark's `main()`."""
     print(result_report(result, notes=notes))
+
+
+def run_and_print(name, run, **kwargs):
+    """`run(**kwargs)` for a benchmark's `main()`: prints its report and
+    returns 0, or prints one "not available" line and returns 1 when the
+    benchmark's requirements are missing (`bench.registry.Unavailable`)."""
+    from bench.registry import Unavailable
+
+    try:
+        result = run(**kwargs)
+    except Unavailable as err:
+        print(f"{name}: not available: {err}", file=sys.stderr)
+        return 1
+    print_result(result)
+    return 0

@@ -163,7 +163,14 @@ def _open_image(data):
         raise InputError(
             f"The image is too large; the limit is {MAX_PIXELS:,} pixels."
         ) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+    except UnidentifiedImageError:
+        # Pillow's message only names the file object ("<_io.BytesIO
+        # object at 0x...>" for uploaded bytes and the canvas).
+        raise InputError(
+            "The file is not a readable image (corrupt, truncated or not an "
+            "image format)."
+        ) from None
+    except (OSError, SyntaxError, ValueError) as err:
         raise InputError(
             "The file is not a readable image (corrupt, truncated or not an "
             f"image format): {err}"

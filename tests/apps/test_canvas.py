@@ -62,5 +62,6 @@ def test_cleared_canvas_asks_for_a_digit(app, value):
     ],
 )
 def test_bad_data_urls_are_refused_clearly(value, message):
-    with pytest.raises(preprocess.InputError, match=message):
+    with pytest.raises(preprocess.InputError, match=message) as err:
         preprocess.sketch_to_ink(value)
+    assert "object at 0x" not in str(err.value)

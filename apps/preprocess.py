@@ -13,6 +13,7 @@ import base64
 import binascii
 import functools
 import io
+import os
 
 import numpy as np
 from PIL import Image
@@ -163,12 +164,14 @@ def _open_image(data):
         raise InputError(
             f"The image is too large; the limit is {MAX_PIXELS:,} pixels."
         ) from None
-    except UnidentifiedImageError:
-        # Pillow's message only names the file object ("<_io.BytesIO
-        # object at 0x...>" for uploaded bytes and the canvas).
+    except UnidentifiedImageError as err:
+        # Pillow's message names the file: useful for an upload's path
+        # (the page shows only its name), noise for the file object
+        # ("<_io.BytesIO object at 0x...>") of bytes and the canvas.
+        detail = f": {err}" if isinstance(data, (str, os.PathLike)) else "."
         raise InputError(
             "The file is not a readable image (corrupt, truncated or not an "
-            "image format)."
+            f"image format){detail}"
         ) from None
     except (OSError, SyntaxError, ValueError) as err:
         raise InputError(

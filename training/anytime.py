@@ -60,10 +60,32 @@ class AnytimeTrainer(keras.Model):
         every: int. Steps between readings (28: one MNIST image row).
         final_weight: float in (0, 1]. The final answer's share of the
             loss (`reading_weights`), kept here for `compile`.
+        teacher: optional frozen model with the classifier's inputs and
+            outputs, usually the model it was initialised from. Its
+            answers are distilled into the final answer (the KL
+            divergence, times `teacher_weight`, joins the loss), so that
+            learning early answers does not cost the final one.
+        teacher_weight: float >= 0. Weight of that KL term.
     """
 
-    def __init__(self, classifier, every, final_weight=FINAL_WEIGHT, **kwargs):
+    def __init__(
+        self,
+        classifier,
+        every,
+        final_weight=FINAL_WEIGHT,
+        teacher=None,
+        teacher_weight=1.0,
+        **kwargs,
+    ):
         super().__init__(name=f"{classifier.name}_anytime", **kwargs)
+        if teacher_weight < 0:
+            raise ValueError(
+                f"Expected a teacher weight >= 0, got {teacher_weight}."
+            )
+        if teacher is not None:
+            teacher.trainable = False
+        self.teacher = teacher
+        self.teacher_weight = float(teacher_weight)
         if not 0.0 < final_weight <= 1.0:
             raise ValueError(
                 "The final answer's share of the loss must be in (0, 1]; "
@@ -95,6 +117,17 @@ class AnytimeTrainer(keras.Model):
         for layer in self.post:
             x = layer(x, training=training)
         return x
+
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+    ):
+        loss = super().compute_loss(x, y, y_pred, sample_weight, training)
+        if self.teacher is None or not self.teacher_weight:
+            return loss
+        # The teacher sees the same (augmented) batch the student does.
+        target = ops.stop_gradient(self.teacher(x, training=False))
+        drift = keras.losses.kl_divergence(target, y_pred[:, -1, :])
+        return loss + self.teacher_weight * ops.mean(drift)
 
 
 class AnytimeCrossentropy(keras.losses.Loss):

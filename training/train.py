@@ -125,6 +125,8 @@ def trainable_model(model, info, args):
     """What `fit` trains: the model itself, or with `--anytime` the
     `AnytimeTrainer` around it (whose checkpoints hold the model)."""
     if not args.anytime:
+        if args.anytime_teacher_weight:
+            raise UsageError("--anytime-teacher-weight needs --anytime N.")
         return model
     one_label = info["task"] == "classification" and not info.get(
         "target_shape"
@@ -136,9 +138,23 @@ def trainable_model(model, info, args):
         )
     from training.anytime import AnytimeTrainer
 
+    teacher = None
+    if args.anytime_teacher_weight:
+        if not args.init_from:
+            raise UsageError(
+                "--anytime-teacher-weight distils the --init-from model's "
+                "answers; pass --init-from MODEL.keras too."
+            )
+        from training import evaluate
+
+        teacher = evaluate.load(pathlib.Path(args.init_from))
     try:
         return AnytimeTrainer(
-            model, args.anytime, final_weight=args.anytime_final_weight
+            model,
+            args.anytime,
+            final_weight=args.anytime_final_weight,
+            teacher=teacher,
+            teacher_weight=args.anytime_teacher_weight,
         )
     except ValueError as err:
         raise UsageError(str(err)) from None
@@ -331,6 +347,7 @@ def anytime_report(model, test, args, report_metrics):
         "anytime": {
             "every": every,
             "final_weight": args.anytime_final_weight,
+            "teacher_weight": args.anytime_teacher_weight,
             "accuracy_by_reading": [accuracies[r] for r in sorted(accuracies)],
         },
         "metrics": {

@@ -76,6 +76,16 @@ def build_parser():
         "(default 0.5; at most 1, the rest goes to the earlier answers)",
     )
     parser.add_argument(
+        "--anytime-teacher-weight",
+        type=cli.non_negative_float,
+        default=0.0,
+        metavar="WEIGHT",
+        help="with --anytime and --init-from: also pull the final answer "
+        "toward the initial model's answers (distillation; WEIGHT times "
+        "their KL divergence joins the loss), so that the final answer "
+        "keeps its accuracy (default 0: off)",
+    )
+    parser.add_argument(
         "--init-from",
         metavar="MODEL.keras",
         help="start from the weights of a saved model of the same "

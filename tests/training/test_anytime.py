@@ -180,3 +180,65 @@ def test_final_weight_outside_zero_one_is_refused(tmp_path, capsys):
     ]
     code, _, stderr = run_in_process("zoo-train", train.main, argv, capsys)
     assert_one_line_error(code, stderr, "zoo-train", "(0, 1]", "1.5")
+
+
+def test_teacher_adds_its_kl_divergence_from_the_final_answer():
+    model = small_classifier(12)
+    teacher = small_classifier(12)  # other random weights
+    weight = 0.7
+    trainer = anytime.AnytimeTrainer(
+        model, every=4, teacher=teacher, teacher_weight=weight
+    )
+    trainer.compile(loss=anytime.AnytimeCrossentropy(trainer.readings))
+    x = np.random.default_rng(2).normal(size=(5, 12, 1)).astype("float32")
+    y = np.array([0, 1, 2, 1, 0])
+    y_pred = trainer(x)
+
+    total = float(trainer.compute_loss(x, y, y_pred, training=False))
+
+    plain = float(anytime.AnytimeCrossentropy(trainer.readings)(y, y_pred))
+    p = np.clip(keras.ops.convert_to_numpy(teacher(x)), 1e-7, 1)
+    q = np.clip(keras.ops.convert_to_numpy(y_pred)[:, -1], 1e-7, 1)
+    kl = np.mean(np.sum(p * np.log(p / q), axis=-1))
+    assert kl > 0.01  # the two models disagree, so the term is seen
+    assert total == pytest.approx(plain + weight * kl, rel=1e-4)
+    # The teacher is frozen: fit trains only the classifier's weights.
+    assert len(trainer.trainable_weights) == len(model.trainable_weights)
+
+
+@pytest.mark.parametrize(
+    "extra, words",
+    [
+        (["--anytime", "8"], ["--init-from"]),
+        ([], ["--anytime N"]),
+    ],
+)
+def test_teacher_weight_needs_anytime_and_init_from(
+    tmp_path, capsys, extra, words
+):
+    argv = ["--model", "mnist1d_tcn", "--data", "mnist1d", *extra]
+    argv += ["--anytime-teacher-weight", "1", *TINY, "--out", str(tmp_path)]
+    code, _, stderr = run_in_process("zoo-train", train.main, argv, capsys)
+    assert_one_line_error(
+        code, stderr, "zoo-train", "--anytime-teacher-weight", *words
+    )
+
+
+def test_anytime_run_with_teacher_records_its_weight(tmp_path, capsys):
+    base = ["--model", "mnist1d_tcn", "--data", "mnist1d", *TINY]
+    code, _, stderr = run_in_process(
+        "zoo-train", train.main, [*base, "--out", str(tmp_path / "a")], capsys
+    )
+    assert code == 0, stderr
+    argv = [*base, "--anytime", "8", "--anytime-teacher-weight", "2"]
+    argv += ["--init-from", str(tmp_path / "a" / "mnist1d_tcn.keras")]
+    code, _, stderr = run_in_process(
+        "zoo-train", train.main, [*argv, "--out", str(tmp_path / "b")], capsys
+    )
+    assert code == 0, stderr
+    card = json.loads((tmp_path / "b" / "mnist1d_tcn.json").read_text())
+    assert card["anytime"]["teacher_weight"] == 2.0
+    assert load_model(tmp_path / "b" / "mnist1d_tcn.keras").output_shape == (
+        None,
+        10,
+    )

@@ -14,6 +14,7 @@ from zoo.layers.reflection_padding import ReflectionPadding1D
 from zoo.layers.reflection_padding import ReflectionPadding2D
 from zoo.layers.tcn import TCN
 from zoo.layers.tcn_block import TCNBlock
+from zoo.layers.tcn_streamer import StreamingTCN
 
 __all__ = [
     "CausalConv1D",
@@ -23,6 +24,7 @@ __all__ = [
     "ReflectionConv2D",
     "ReflectionPadding1D",
     "ReflectionPadding2D",
+    "StreamingTCN",
     "TCN",
     "TCNBlock",
 ]

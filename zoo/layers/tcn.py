@@ -102,7 +102,9 @@ class TCN(TCNStreamingMixin, keras.layers.Layer):
     `(kernel_size - 1) * dilation` inputs: the cost per step does not
     depend on the sequence length and every output equals the full call
     at that step. `make_streaming_fn()` returns `stream` compiled for the
-    backend (`tf.function(jit_compile=True)`, `jax.jit`).
+    backend (`tf.function(jit_compile=True)`, `jax.jit`);
+    `make_streamer()` returns a compiled `StreamingTCN` that keeps the
+    state itself, the cheapest way to feed a few samples at a time.
 
     Args:
         nb_filters: int, or list with one int per dilation. Channels of

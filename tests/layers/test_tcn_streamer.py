@@ -11,7 +11,7 @@ from tests.layers.test_tcn_streaming import make_tcn
 from tests.layers.test_tcn_streaming import randomize_weights
 from tests.layers.test_tcn_streaming import to_numpy
 from zoo.layers import TCN
-from zoo.layers import StreamingTCN
+from zoo.layers.tcn_streamer import StreamingTCN
 
 
 def feed(streamer, x, chunks=CHUNKS, start=0):

@@ -114,3 +114,4 @@ def test_installed_wheel_on_jax_without_tensorflow(jax_venv, tmp_path):
     )
     assert report["mnist_cnn_accuracy"] >= 0.97, report
     assert report["layer_output_shapes"]["TCN"] == [2, 4]
+    assert report["streaming_max_abs_diff"] < 1e-5, report

@@ -14,7 +14,6 @@ from zoo.layers.reflection_padding import ReflectionPadding1D
 from zoo.layers.reflection_padding import ReflectionPadding2D
 from zoo.layers.tcn import TCN
 from zoo.layers.tcn_block import TCNBlock
-from zoo.layers.tcn_streamer import StreamingTCN
 
 __all__ = [
     "CausalConv1D",
@@ -24,7 +23,6 @@ __all__ = [
     "ReflectionConv2D",
     "ReflectionPadding1D",
     "ReflectionPadding2D",
-    "StreamingTCN",
     "TCN",
     "TCNBlock",
 ]

@@ -23,7 +23,7 @@ import pytest
 import zoo
 from tests.conftest import full_datasets_dir
 from tests.conftest import shared_datasets_dir
-from training.data import FASHION_NAMES
+from zoo.models.presets import FASHION_CLASSES
 
 TRAIN_EXAMPLES = 10_000
 # (examples, epochs) when only the shipped sample is there: all of it, and
@@ -99,7 +99,8 @@ def models_dir(tmp_path_factory):
     _train("fashion_seed_cnn", "fashion-mnist", epochs=1).save(
         directory / "fashion_seed_cnn.keras"
     )
-    _write_card(directory, "fashion_seed_cnn", "fashion_mnist", FASHION_NAMES)
+    fashion = list(FASHION_CLASSES)
+    _write_card(directory, "fashion_seed_cnn", "fashion_mnist", fashion)
     # Registered name, no card: the app falls back on the registry.
     zoo.create_model("seqmnist_tcn").save(directory / "seqmnist_tcn.keras")
     return directory

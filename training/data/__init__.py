@@ -10,7 +10,6 @@ robustness perturbations.
 """
 
 from training.data.classes import DIGIT_NAMES
-from training.data.classes import FASHION_NAMES
 from training.data.errors import DataError
 from training.data.locations import locate
 from training.data.pipeline import DatasetBundle
@@ -22,7 +21,6 @@ from training.data.sources import pmnist_permutation
 
 __all__ = [
     "DIGIT_NAMES",
-    "FASHION_NAMES",
     "SPEC_FORMS",
     "DataError",
     "DatasetBundle",

@@ -19,7 +19,6 @@ from training.data.arrays import Source
 from training.data.arrays import SourceOptions
 from training.data.classes import COPY_NAMES
 from training.data.classes import DIGIT_NAMES
-from training.data.classes import FASHION_NAMES
 from training.data.errors import DataError
 
 SPEC_FORMS = (
@@ -209,7 +208,9 @@ def bare_name_source(name, *, data_dir=None):
         names, policy = DIGIT_NAMES, "digits"
         description = "MNIST handwritten digits, 28x28 grey, 0-255"
     else:
-        names, policy = FASHION_NAMES, "clothing"
+        from zoo.models.presets import FASHION_CLASSES
+
+        names, policy = list(FASHION_CLASSES), "clothing"
         description = "Fashion-MNIST clothing images, 28x28 grey, 0-255"
     info = _image_info(name, x_train, names, description)
     return Source(x_train, y_train, x_test, y_test, info, augmentation=policy)

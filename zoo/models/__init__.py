@@ -4,12 +4,14 @@ Every builder returns an uncompiled functional `keras.Model` that takes raw
 values (0-255 pixels for images) and rescales them itself, with
 deterministic layer names such as `block1_conv` and a final layer named
 `"predictions"`. Importing this package registers every entry of
-`zoo.models.presets.PRESETS` with `zoo.registry`.
+`zoo.models.presets.PRESETS` with `zoo.registry`. `average_ensemble`
+packages trained classifiers as one model (`zoo.models.ensemble`).
 """
 
 from zoo.models.cnn import plain_cnn
 from zoo.models.cnn import seed_cnn
 from zoo.models.dilated import dilated_cnn
+from zoo.models.ensemble import average_ensemble
 from zoo.models.mobilenet import mobilenet_v1_style
 from zoo.models.mobilenet import mobilenet_v2_style
 from zoo.models.presets import PRESETS
@@ -34,4 +36,4 @@ BUILDERS = {
 for _name, _preset in PRESETS.items():
     register_model(BUILDERS[_preset["builder"]], name=_name, config=_preset)
 
-__all__ = ["BUILDERS", "PRESETS", *sorted(BUILDERS)]
+__all__ = ["BUILDERS", "PRESETS", "average_ensemble", *sorted(BUILDERS)]

@@ -20,6 +20,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from training.distill import distillation_term
 from zoo.models.tcn import split_around_tcn
 
 # Share of the loss carried by the final answer; the earlier readings
@@ -125,9 +126,9 @@ class AnytimeTrainer(keras.Model):
         if self.teacher is None or not self.teacher_weight:
             return loss
         # The teacher sees the same (augmented) batch the student does.
-        target = ops.stop_gradient(self.teacher(x, training=False))
-        drift = keras.losses.kl_divergence(target, y_pred[:, -1, :])
-        return loss + self.teacher_weight * ops.mean(drift)
+        return loss + distillation_term(
+            self.teacher, x, y_pred[:, -1, :], self.teacher_weight
+        )
 
 
 class AnytimeCrossentropy(keras.losses.Loss):

@@ -6,6 +6,7 @@ and a Markdown file for people, written side by side from the same dict.
 
 import datetime
 import os
+import pathlib
 import shlex
 import sys
 
@@ -202,6 +203,17 @@ def training_fields(args, argv, info, history, wall_time, name):
             "steps_per_execution": args.steps_per_execution,
             "strategy": args.strategy,
             "mixed_precision": args.mixed_precision,
+            "merge_init": args.merge_init,
+            "distill_from": [
+                pathlib.Path(path).name for path in args.distill_from or ()
+            ],
+            # The weight distillation used (1 unless given), or None.
+            "distill_weight": (
+                (1.0 if args.distill_weight is None else args.distill_weight)
+                if args.distill_from
+                else None
+            ),
+            "distill_flip": args.distill_flip,
         },
         "curves_png": f"{name}_curves.png",
         "data_fingerprint": info.get("fingerprint"),

@@ -54,6 +54,10 @@ def fraction(text):
     return _number(text, float, lambda v: 0 <= v < 1, "a number in [0, 1)")
 
 
+def share(text):
+    return _number(text, float, lambda v: 0 < v <= 1, "a number in (0, 1]")
+
+
 def add_count(parser, flag, help, default=None):
     """Adds an option that takes a positive integer."""
     parser.add_argument(flag, type=positive_int, default=default, help=help)

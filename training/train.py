@@ -16,11 +16,13 @@ continues from the last completed epoch (see `training.resume`); running it
 again after it finished evaluates the saved model again without retraining.
 
 This module is the orchestration; the pieces live beside it: the flags in
-`training.train_args`, devices, strategies and `TF_CONFIG` in
-`training.devices` (several machines: `--strategy multiworker`, see
-there), optimizers in `training.optimizers`, crash recovery and the
-history CSV in `training.resume`, the model card in `training.cards` and
-the optimizer comparison in `training.experiments`.
+`training.train_args`, what `fit` trains and with which loss (plain,
+`--anytime`, `--distill-from`) in `training.objectives`, devices,
+strategies and `TF_CONFIG` in `training.devices` (several machines:
+`--strategy multiworker`, see there), optimizers in `training.optimizers`,
+crash recovery and the history CSV in `training.resume`, the model card in
+`training.cards`, the optimizer comparison in `training.experiments` and
+`--merge-init` in `training.merge`.
 """
 
 import contextlib
@@ -31,11 +33,14 @@ import sys
 import time
 
 from training import cli
+from training import merge
 from training import resume
 from training.devices import configure_devices
 from training.devices import make_strategy
 from training.devices import worker_out_dir  # noqa: F401 (part of the API)
 from training.io_utils import UsageError
+from training.objectives import compile_model
+from training.objectives import trainable_model
 from training.optimizers import make_optimizer
 from training.train_args import AUGMENT_POLICIES  # noqa: F401 (API)
 from training.train_args import build_parser
@@ -119,68 +124,6 @@ def load_initial_weights(model, path):
             f"({len(mine)} arrays); pass a model of the same architecture."
         )
     model.set_weights(source.get_weights())
-
-
-def trainable_model(model, info, args):
-    """What `fit` trains: the model itself, or with `--anytime` the
-    `AnytimeTrainer` around it (whose checkpoints hold the model)."""
-    if not args.anytime:
-        if args.anytime_teacher_weight:
-            raise UsageError("--anytime-teacher-weight needs --anytime N.")
-        return model
-    one_label = info["task"] == "classification" and not info.get(
-        "target_shape"
-    )
-    if not one_label or len(info["input_shape"]) != 2:
-        raise UsageError(
-            f"--anytime trains sequence classifiers; --data {args.data} is "
-            "not a sequence classification task."
-        )
-    from training.anytime import AnytimeTrainer
-
-    teacher = None
-    if args.anytime_teacher_weight:
-        if not args.init_from:
-            raise UsageError(
-                "--anytime-teacher-weight distils the --init-from model's "
-                "answers; pass --init-from MODEL.keras too."
-            )
-        from training import evaluate
-
-        teacher = evaluate.load(pathlib.Path(args.init_from))
-    try:
-        return AnytimeTrainer(
-            model,
-            args.anytime,
-            final_weight=args.anytime_final_weight,
-            teacher=teacher,
-            teacher_weight=args.anytime_teacher_weight,
-        )
-    except ValueError as err:
-        raise UsageError(str(err)) from None
-
-
-def compile_model(model, optimizer, info, args):
-    import keras
-
-    if getattr(model, "readings", None):
-        from training import anytime
-
-        loss = anytime.AnytimeCrossentropy(model.readings, model.final_weight)
-        metrics = anytime.metrics(model.readings)
-    elif info["task"] == "classification":
-        loss = keras.losses.SparseCategoricalCrossentropy()
-        metrics = [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
-    else:
-        loss = keras.losses.MeanSquaredError()
-        metrics = [keras.metrics.MeanAbsoluteError(name="mae")]
-    model.compile(
-        optimizer=optimizer,
-        loss=loss,
-        metrics=metrics,
-        jit_compile=True if args.jit_compile else "auto",
-        steps_per_execution=args.steps_per_execution,
-    )
 
 
 """## Train"""
@@ -372,6 +315,7 @@ def main(argv=None):
     from training import io_utils
 
     check_model_name(args.model)
+    merge.check_flags(args)
     out = io_utils.check_out_dir(args.out or pathlib.Path("runs") / name)
     out = worker_out_dir(out, args.strategy)
     configure_devices(args)
@@ -403,6 +347,7 @@ def main(argv=None):
     # Created only now, so a bad --data or --model leaves no empty folder.
     out = _open_out_dir(out)
     history, trained = fit(model, bundle, args, out, name, settings)
+    merge.after_training(args, bundle, out, name, trained)
     wall_time = time.time() - started
     if not trained:
         wall_time = _previous_wall_time(out / f"{name}.json", wall_time)

@@ -13,9 +13,10 @@ from training.optimizers import OPTIMIZERS
 # parsing the command line does not import TensorFlow (a test keeps them
 # equal).
 AUGMENT_POLICIES = ("clothing", "clothing_light", "digits", "digits_light")
-# Flags that change nothing in the trained model: a run may be resumed
-# with different values.
-NOT_SETTINGS = ("verbose", "out")
+# Flags that change nothing in the trained checkpoint: a run may be resumed
+# or evaluated again with different values (`--merge-init` merges the
+# finished run's kept checkpoint anew, see `training.merge`).
+NOT_SETTINGS = ("verbose", "out", "merge_init")
 
 
 def build_parser():
@@ -90,6 +91,35 @@ def build_parser():
         metavar="MODEL.keras",
         help="start from the weights of a saved model of the same "
         "architecture (fine-tuning)",
+    )
+    parser.add_argument(
+        "--distill-from",
+        nargs="+",
+        metavar="TEACHER.keras",
+        help="classifiers: also learn the answers of these saved models "
+        "(their average), frozen (knowledge distillation)",
+    )
+    parser.add_argument(
+        "--distill-weight",
+        type=cli.non_negative_float,
+        metavar="WEIGHT",
+        help="with --distill-from: WEIGHT times the KL divergence from the "
+        "teacher's answer joins the loss (default 1)",
+    )
+    parser.add_argument(
+        "--distill-flip",
+        action="store_true",
+        help="with --distill-from: the teacher also averages its answers "
+        "on the left-right mirrored images (for clothing, not digits)",
+    )
+    parser.add_argument(
+        "--merge-init",
+        type=cli.share,
+        metavar="ALPHA",
+        help="with --init-from: after training, give the saved model the "
+        "weights (1 - ALPHA) * initial + ALPHA * trained (WiSE-FT), which "
+        "keeps more of what the initial model was good at; the trained "
+        "checkpoint is kept as NAME_before_merge.keras",
     )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--validation-split", type=cli.fraction, default=0.1)

@@ -116,10 +116,11 @@ def after_training(args, bundle, out, name, trained):
     )
     scores = ""
     if bundle.val is not None:
-        metrics = evaluate.evaluate_split(model, bundle.val, bundle.info)
+        report = evaluate.evaluate_split(model, bundle.val, bundle.info)
+        metrics = evaluate.named_for_split(report["metrics"], "val")
         scores = ": " + ", ".join(
-            f"val_{key}={value:.4g}"
-            for key, value in metrics["metrics"].items()
+            f"{key}={value:.4g}"
+            for key, value in metrics.items()
             if isinstance(value, float)
         )
     print(

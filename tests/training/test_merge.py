@@ -67,7 +67,7 @@ def test_merged_run_saves_the_line_between_start_and_tuned(tmp_path, capsys):
     argv += ["--lr", "0.05", "--out", str(tmp_path / "b")]
     code, stdout, stderr = run_in_process("zoo-train", train.main, argv, capsys)
     assert code == 0, stderr
-    assert "merged with mnist1d_tcn.keras (alpha 0.25): val_" in stdout
+    assert "merged with mnist1d_tcn.keras (alpha 0.25): val_acc" in stdout
     run = tmp_path / "b"
     start = load_model(start_path).get_weights()
     tuned = load_model(run / "mnist1d_tcn_before_merge.keras").get_weights()

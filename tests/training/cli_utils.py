@@ -99,3 +99,16 @@ def per_step_model(steps, num_classes=10):
     x = keras.layers.Conv1D(8, 3, padding="causal", activation="relu")(inputs)
     outputs = keras.layers.Dense(num_classes, activation="softmax")(x)
     return keras.Model(inputs, outputs)
+
+
+def train_tiny_mnist1d(out, capsys, *extra):
+    """A TINY `mnist1d_tcn` run into `out` (the model other runs start
+    from or learn from); returns its `.keras` path."""
+    from training import train
+
+    argv = ["--model", "mnist1d_tcn", "--data", "mnist1d", *TINY, *extra]
+    code, _, stderr = run_in_process(
+        "zoo-train", train.main, [*argv, "--out", str(out)], capsys
+    )
+    assert code == 0, stderr
+    return out / "mnist1d_tcn.keras"

@@ -11,6 +11,7 @@ import pytest
 from tests.training.cli_utils import TINY
 from tests.training.cli_utils import assert_one_line_error
 from tests.training.cli_utils import run_in_process
+from tests.training.cli_utils import train_tiny_mnist1d
 from training import anytime
 from training import train
 from zoo.models.tcn import tcn_classifier
@@ -226,12 +227,9 @@ def test_teacher_weight_needs_anytime_and_init_from(
 
 def test_anytime_run_with_teacher_records_its_weight(tmp_path, capsys):
     base = ["--model", "mnist1d_tcn", "--data", "mnist1d", *TINY]
-    code, _, stderr = run_in_process(
-        "zoo-train", train.main, [*base, "--out", str(tmp_path / "a")], capsys
-    )
-    assert code == 0, stderr
+    start = train_tiny_mnist1d(tmp_path / "a", capsys)
     argv = [*base, "--anytime", "8", "--anytime-teacher-weight", "2"]
-    argv += ["--init-from", str(tmp_path / "a" / "mnist1d_tcn.keras")]
+    argv += ["--init-from", str(start)]
     code, _, stderr = run_in_process(
         "zoo-train", train.main, [*argv, "--out", str(tmp_path / "b")], capsys
     )

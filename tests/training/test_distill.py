@@ -13,6 +13,7 @@ import zoo
 from tests.training.cli_utils import TINY
 from tests.training.cli_utils import assert_one_line_error
 from tests.training.cli_utils import run_in_process
+from tests.training.cli_utils import train_tiny_mnist1d
 from training import distill
 from training import train
 from training.io_utils import UsageError
@@ -112,11 +113,7 @@ def test_refused_combinations(tmp_path, capsys, extra, words):
 
 
 def test_distilled_run_saves_the_classifier_and_its_teacher(tmp_path, capsys):
-    code, _, stderr = run_in_process(
-        "zoo-train", train.main, [*BASE, "--out", str(tmp_path / "a")], capsys
-    )
-    assert code == 0, stderr
-    teacher = tmp_path / "a" / "mnist1d_tcn.keras"
+    teacher = train_tiny_mnist1d(tmp_path / "a", capsys)
     argv = [*BASE, "--distill-from", str(teacher), "--distill-weight", "2"]
     code, _, stderr = run_in_process(
         "zoo-train", train.main, [*argv, "--out", str(tmp_path / "b")], capsys

@@ -10,6 +10,7 @@ import pytest
 from tests.training.cli_utils import TINY
 from tests.training.cli_utils import assert_one_line_error
 from tests.training.cli_utils import run_in_process
+from tests.training.cli_utils import train_tiny_mnist1d
 from training import merge
 from training import train
 from zoo.saving import load_model
@@ -58,11 +59,7 @@ def test_merge_init_takes_a_share(tmp_path, capsys, value):
 
 
 def test_merged_run_saves_the_line_between_start_and_tuned(tmp_path, capsys):
-    code, _, stderr = run_in_process(
-        "zoo-train", train.main, [*BASE, "--out", str(tmp_path / "a")], capsys
-    )
-    assert code == 0, stderr
-    start_path = tmp_path / "a" / "mnist1d_tcn.keras"
+    start_path = train_tiny_mnist1d(tmp_path / "a", capsys)
     argv = [*BASE, "--init-from", str(start_path), "--merge-init", "0.25"]
     argv += ["--lr", "0.05", "--out", str(tmp_path / "b")]
     code, stdout, stderr = run_in_process("zoo-train", train.main, argv, capsys)
@@ -90,11 +87,7 @@ def test_merged_run_saves_the_line_between_start_and_tuned(tmp_path, capsys):
 
 
 def test_another_alpha_or_none_reuses_the_finished_run(tmp_path, capsys):
-    code, _, stderr = run_in_process(
-        "zoo-train", train.main, [*BASE, "--out", str(tmp_path / "a")], capsys
-    )
-    assert code == 0, stderr
-    start_path = tmp_path / "a" / "mnist1d_tcn.keras"
+    start_path = train_tiny_mnist1d(tmp_path / "a", capsys)
     run = tmp_path / "b"
     argv = [*BASE, "--init-from", str(start_path), "--lr", "0.05"]
     argv += ["--out", str(run)]

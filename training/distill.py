@@ -112,3 +112,17 @@ class DistilledClassifier(keras.Model):
         if not self.weight:
             return loss
         return loss + distillation_term(self.teacher, x, y_pred, self.weight)
+
+
+def report_teacher(teacher, bundle, paths, flip):
+    """Prints the teacher's validation accuracy: what the student can
+    hope to learn from it."""
+    from training import evaluate
+
+    if bundle.val is None:
+        return
+    report = evaluate.evaluate_split(teacher, bundle.val, bundle.info)
+    accuracy = report["metrics"]["test_accuracy"]
+    names = " + ".join(pathlib.Path(path).name for path in paths)
+    views = ", mirrored views averaged" if flip else ""
+    print(f"zoo-train: teacher ({names}{views}): val_accuracy={accuracy:.4g}")

@@ -344,6 +344,12 @@ def main(argv=None):
             args.optimizer, args.lr, _steps_per_epoch(bundle, args), args
         )
         compile_model(model, optimizer, bundle.info, args)
+    if args.distill_from:
+        from training import distill
+
+        distill.report_teacher(
+            model.teacher, bundle, args.distill_from, args.distill_flip
+        )
     # Created only now, so a bad --data or --model leaves no empty folder.
     out = _open_out_dir(out)
     history, trained = fit(model, bundle, args, out, name, settings)

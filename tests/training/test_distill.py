@@ -115,10 +115,11 @@ def test_refused_combinations(tmp_path, capsys, extra, words):
 def test_distilled_run_saves_the_classifier_and_its_teacher(tmp_path, capsys):
     teacher = train_tiny_mnist1d(tmp_path / "a", capsys)
     argv = [*BASE, "--distill-from", str(teacher), "--distill-weight", "2"]
-    code, _, stderr = run_in_process(
+    code, stdout, stderr = run_in_process(
         "zoo-train", train.main, [*argv, "--out", str(tmp_path / "b")], capsys
     )
     assert code == 0, stderr
+    assert "zoo-train: teacher (mnist1d_tcn.keras): val_accuracy=" in stdout
     card = json.loads((tmp_path / "b" / "mnist1d_tcn.json").read_text())
     assert card["hyperparameters"]["distill_from"] == ["mnist1d_tcn.keras"]
     assert card["hyperparameters"]["distill_weight"] == 2.0

@@ -76,6 +76,19 @@ def named_for_split(metrics, split):
     }
 
 
+def log_scores(metrics):
+    """The float metrics as `name=value` pairs, for one log line.
+
+    >>> log_scores({"test_accuracy": 0.98765, "test_examples": 10})
+    'test_accuracy=0.9877'
+    """
+    return ", ".join(
+        f"{key}={value:.4g}"
+        for key, value in metrics.items()
+        if isinstance(value, float)
+    )
+
+
 def base_card(model, name, info, description=""):
     """The card fields that describe the model itself."""
     card = {

@@ -118,11 +118,7 @@ def after_training(args, bundle, out, name, trained):
     if bundle.val is not None:
         report = evaluate.evaluate_split(model, bundle.val, bundle.info)
         metrics = evaluate.named_for_split(report["metrics"], "val")
-        scores = ": " + ", ".join(
-            f"{key}={value:.4g}"
-            for key, value in metrics.items()
-            if isinstance(value, float)
-        )
+        scores = ": " + evaluate.log_scores(metrics)
     print(
         f"zoo-train: merged with {pathlib.Path(args.init_from).name} "
         f"(alpha {args.merge_init}){scores}"

@@ -361,11 +361,9 @@ def main(argv=None):
         args, argv, bundle, out, name, history, wall_time
     )
     resume.finish(out, settings)
-    metrics = ", ".join(
-        f"{k}={v:.4g}"
-        for k, v in card["metrics"].items()
-        if isinstance(v, float)
-    )
+    from training import evaluate
+
+    metrics = evaluate.log_scores(card["metrics"])
     print(f"zoo-train: {name}: {metrics or 'no test split, no test metrics'}")
     print(f"zoo-train: wrote {out / (name + '.keras')} and its model card")
     return 0

@@ -6,10 +6,13 @@ by name and kind, caches of per-model helpers, the page header and the
 warm-up of the slow paths.
 """
 
+import contextlib
+import logging
 import threading
 
 import numpy as np
 
+from apps import core
 from apps.tabs.architecture import ArchitectureTab
 from apps.tabs.draw import DrawTab
 from apps.tabs.inside import InsideTab
@@ -19,8 +22,32 @@ from apps.tabs.upload import UploadTab
 from apps.ui import LOG
 from apps.ui import gr
 
+# TensorFlow's warning when 5 of the last 10 calls of functions made from
+# one piece of code traced it. Every model has its own predict function
+# (every image model its own activation and gradient functions), all made
+# by the same Keras code, so the warm-up's first traces of more than five
+# models set it off (twice per kind) although nothing is traced twice.
+TRACING_WARNING = "triggered tf.function retracing"
 CONCURRENCY_LIMIT = 2  # one request per CPU core of the target machine
 QUEUE_SIZE = 32
+
+
+class _DropTracingWarning(logging.Filter):
+    def filter(self, record):
+        return TRACING_WARNING not in record.getMessage()
+
+
+@contextlib.contextmanager
+def first_traces_expected():
+    """Silences TensorFlow's retracing warning (see `TRACING_WARNING`)
+    while every function is traced for the first time."""
+    tf_logger = logging.getLogger("tensorflow")
+    dropper = _DropTracingWarning()
+    tf_logger.addFilter(dropper)
+    try:
+        yield
+    finally:
+        tf_logger.removeFilter(dropper)
 
 
 class App(
@@ -83,23 +110,30 @@ class App(
         return "\n".join(lines)
 
     def warm_up(self):
-        """Compiles the slow paths (predict functions, TCN streaming,
-        gradients) once, so that no person waits for them."""
+        """Compiles the slow paths (predict functions, feature maps, TCN
+        streaming, gradients) once, so that no person waits for them."""
         try:
-            for entry in self.store.entries.values():
-                if entry.task == "classification":
-                    entry.probabilities(np.zeros((1, *entry.input_shape)))
-            for name in self.store.names("sequence"):
-                entry = self.store.get(name)
-                self.streamer(entry).run(np.zeros(entry.input_shape))
-            for name in self.store.names("image"):
-                entry = self.store.get(name)
-                image = np.zeros(entry.input_shape[:2], "float32")
-                image[8:20, 12:16] = 255.0
-                self.explain(None, name, None, {"images": {entry.style: image}})
+            with first_traces_expected():
+                self._compile_everything()
         except Exception:  # only a missed optimisation: log and go on
             LOG.exception("Warm-up failed")
         LOG.info("Warm-up done")
+
+    def _compile_everything(self):
+        for entry in self.store.entries.values():
+            if entry.task == "classification":
+                entry.probabilities(np.zeros((1, *entry.input_shape)))
+        for name in self.store.names("sequence"):
+            entry = self.store.get(name)
+            self.streamer(entry).run(np.zeros(entry.input_shape))
+        for name in self.store.names("image"):
+            entry = self.store.get(name)
+            image = np.zeros(entry.input_shape[:2], "float32")
+            image[8:20, 12:16] = 255.0
+            entry.feature_maps(
+                core.model_batch(entry, image), entry.spatial_layers()[0]
+            )
+            self.explain(None, name, None, {"images": {entry.style: image}})
 
     def build_queued(self):
         """`build()` with the queue limits set."""

@@ -3,6 +3,7 @@
 import io
 
 import gradio as gr
+import keras
 import numpy as np
 import pytest
 from PIL import Image
@@ -226,6 +227,27 @@ def test_feature_maps_and_explanations(app, test_digits, tmp_path):
     assert "**7**" in notes and "block2_conv" in notes
     with pytest.raises(gr.Error, match="no image-shaped layer"):
         app.feature_maps(path, "mnist_seed_cnn", "fc1")
+
+
+def test_feature_maps_of_every_layer_from_one_compiled_model(
+    store, test_digits
+):
+    entry = store.get("mnist_seed_cnn")
+    batch = test_digits[0][:1, ..., None].astype("float32")  # as the app
+    for name in entry.spatial_layers():
+        # Independent reference: a fresh model up to that one layer.
+        alone = keras.Model(
+            entry.model.input, entry.model.get_layer(name).output
+        )
+        expected = keras.ops.convert_to_numpy(alone(batch, training=False))
+        np.testing.assert_allclose(
+            entry.feature_maps(batch, name), expected, rtol=1e-5, atol=1e-5
+        )
+    # Every layer was read from the same model, compiled once.
+    model = entry.activation_model()
+    assert model is entry.activation_model()
+    if keras.backend.backend() == "tensorflow":
+        assert model.predict_function.experimental_get_tracing_count() == 1
 
 
 def test_inside_tab_uses_the_current_drawing(app, test_digits):

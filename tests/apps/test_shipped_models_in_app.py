@@ -6,13 +6,16 @@ with real test images rendered as the uploads people make, and the
 Sequence tab's pixel-by-pixel streaming on the shipped seq-MNIST TCN.
 """
 
+import logging
 import pathlib
 
+import keras
 import numpy as np
 import pytest
 
 from apps import classifier
 from apps.models import ModelStore
+from apps.shell import TRACING_WARNING
 from tests.apps import images
 
 SAVED = pathlib.Path(__file__).resolve().parents[2] / "saved_models"
@@ -93,3 +96,31 @@ def test_sequence_tab_streams_a_model_that_answers_early(shipped, datasets_dir):
     means = truth[:, [6, 13, 20, 27]].mean(axis=0)
     assert np.all(np.diff(means) > 0), means
     assert np.sum(np.argmax(rows[:, -1], -1) == labels) >= 9
+
+
+@pytest.mark.large
+def test_warm_up_compiles_each_function_once_and_quietly(caplog):
+    # A fresh store, loaded as the app loads it: other tests here call the
+    # shared one with other batch sizes.
+    store = ModelStore(SAVED, warm_up=False)
+    app = classifier.App(store)
+    with caplog.at_level(logging.WARNING):
+        app.warm_up()
+    assert "Warm-up failed" not in caplog.text
+    # TensorFlow warns from the fifth model's first trace on (see
+    # TRACING_WARNING); the shipped folder has more than five models.
+    assert TRACING_WARNING not in caplog.text
+    if keras.backend.backend() != "tensorflow":
+        return
+    entries = store.entries.values()
+    functions = [
+        e.model.predict_function for e in entries if e.task == "classification"
+    ] + [
+        e.activation_model().predict_function
+        for e in entries
+        if e.is_image_classifier
+    ]
+    # A person's first requests trace nothing anew.
+    app.warm_up()
+    counts = [f.experimental_get_tracing_count() for f in functions]
+    assert counts == [1] * len(functions)

@@ -16,6 +16,7 @@ and `"index": 1` on the second. Every worker runs the same command;
 other than the chief write their files to `<out>/<task type><index>/`.
 """
 
+import dataclasses
 import json
 import os
 import sys
@@ -63,6 +64,49 @@ def make_strategy(name, logical_cpus=None):
             file=sys.stderr,
         )
     return distribute.make_strategy(name, logical_cpus)
+
+
+def split_evenly(bundle, batch_size, replicas):
+    """`bundle` with the first batch of every split even over `replicas`.
+
+    Keras' TensorFlow trainer averages the first batch of `fit` and
+    `evaluate` over the replicas before it builds the model, which fails
+    ("Inputs to operation AddN of type AddN must have the same size and
+    shape", keras-team/keras#19246) unless every replica got as many
+    examples: a split of 51 over 2 replicas (26 and 25) fails, and so
+    does every split when the batch size is odd. Later uneven batches
+    are fine. A split smaller than one batch is batched anew: in batches
+    of the largest multiple of `replicas` it holds, with the rest dropped
+    from the (reshuffled) training split and kept in the others.
+
+    Raises:
+        UsageError: when `batch_size` is not a multiple of `replicas` or
+            a split has fewer examples than there are replicas.
+    """
+    if replicas <= 1:
+        return bundle
+    if batch_size % replicas:
+        raise UsageError(
+            f"--batch-size {batch_size} does not split evenly over "
+            f"{replicas} replicas; pass a multiple of {replicas}."
+        )
+    splits = {}
+    for split in ("train", "val", "test"):
+        dataset = getattr(bundle, split)
+        count = bundle.info[f"num_{split}"]
+        if dataset is None or count >= batch_size or not count % replicas:
+            continue
+        if count < replicas:
+            raise UsageError(
+                f"the {split} split has {count} example(s), fewer than the "
+                f"{replicas} replicas; use more data (--limit) or fewer "
+                "replicas."
+            )
+        even = count - count % replicas
+        splits[split] = dataset.unbatch().batch(
+            even, drop_remainder=split == "train"
+        )
+    return dataclasses.replace(bundle, **splits)
 
 
 def worker_out_dir(out, strategy):

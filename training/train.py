@@ -37,6 +37,7 @@ from training import merge
 from training import resume
 from training.devices import configure_devices
 from training.devices import make_strategy
+from training.devices import split_evenly
 from training.devices import worker_out_dir  # noqa: F401 (part of the API)
 from training.io_utils import UsageError
 from training.objectives import compile_model
@@ -330,6 +331,10 @@ def main(argv=None):
             f"{strategy.num_replicas_in_sync} replicas"
         )
     bundle = load_data(args)
+    if strategy is not None:
+        bundle = split_evenly(
+            bundle, args.batch_size, strategy.num_replicas_in_sync
+        )
     if bundle.test is None and bundle.val is None:
         raise UsageError(
             f"--data {args.data} has no test split and --validation-split "

@@ -263,6 +263,31 @@ def test_malformed_tf_config_is_a_usage_error(tmp_path, monkeypatch):
         train.worker_out_dir(tmp_path, "multiworker")
 
 
+def _batch_sizes(dataset):
+    return [len(y) for _, y in dataset]
+
+
+def test_split_evenly_gives_every_replica_the_same_first_batch():
+    from training.data import load_dataset
+
+    # 72 examples: 65 to train, 7 to validate; 33 to test.
+    bundle = load_dataset("adding:50", batch_size=128, limit=72, test_limit=33)
+    even = train.split_evenly(bundle, 128, replicas=2)
+    assert _batch_sizes(even.train) == [64]  # the odd one out is dropped
+    assert _batch_sizes(even.val) == [6, 1]  # every example still counts
+    assert _batch_sizes(even.test) == [32, 1]
+    val_labels = np.concatenate([y for _, y in bundle.val])
+    np.testing.assert_array_equal(
+        np.concatenate([y for _, y in even.val]), val_labels
+    )
+    assert train.split_evenly(bundle, 128, replicas=1) is bundle
+    with pytest.raises(UsageError, match="--batch-size 63 .* multiple of 2"):
+        train.split_evenly(bundle, 63, replicas=2)
+    tiny = load_dataset("adding:50", batch_size=8, limit=72, test_limit=1)
+    with pytest.raises(UsageError, match="test split has 1 example"):
+        train.split_evenly(tiny, 8, replicas=2)
+
+
 # Errors: one line naming the problem, exit code 2, no traceback.
 
 
@@ -477,6 +502,9 @@ def test_mirrored_strategy_on_two_logical_cpus(tmp_path):
     out = tmp_path / "mirrored"
     argv = ["--model", "mnist_seed_cnn", "--data", "mnist", *TINY]
     argv += ["--strategy", "mirrored", "--logical-cpus", "2"]
+    # 31 validation examples, fewer than one batch and odd: the replicas'
+    # first batches must still be even (training.devices.split_evenly).
+    argv += ["--limit", "310"]
     result = run_subprocess(
         "training.train", [*argv, "--out", str(out)], timeout=300
     )

@@ -66,7 +66,10 @@ def test_shipped_sequence_model_streams_test_digits(shipped, datasets_dir):
         pytest.skip(f"seqmnist_tcn is not shipped in {SAVED}")
     model = shipped.get("seqmnist_tcn").model
     streamer = Streamer(model)
-    digits, labels = load_split("mnist", "test", 10)
+    # 100 digits: after 21 rows the model is nearly sure (the last rows of
+    # an MNIST digit are mostly blank), so the last step is a small one
+    # that 10 digits cannot measure.
+    digits, labels = load_split("mnist", "test", 100)
     sequences = digits.reshape(-1, 784, 1).astype("float32")
     streamed = np.stack([streamer.run(s)[-1] for s in sequences])
     # Streaming one pixel at a time ends where the full call does.
@@ -83,7 +86,10 @@ def test_sequence_tab_streams_a_model_that_answers_early(shipped, datasets_dir):
     entry = shipped.get(shipped.best("sequence"))
     assert entry.answers_early, entry.name
     streamer = Streamer(entry.model)
-    digits, labels = load_split("mnist", "test", 10)
+    # 100 digits: after 21 rows the model is nearly sure (the last rows of
+    # an MNIST digit are mostly blank), so the last step is a small one
+    # that 10 digits cannot measure.
+    digits, labels = load_split("mnist", "test", 100)
     rows = np.stack(
         [
             streamer.run(d.reshape(784, 1).astype("float32"))[27::28]
@@ -95,7 +101,7 @@ def test_sequence_tab_streams_a_model_that_answers_early(shipped, datasets_dir):
     # higher after 14 and 21, highest at the end.
     means = truth[:, [6, 13, 20, 27]].mean(axis=0)
     assert np.all(np.diff(means) > 0), means
-    assert np.sum(np.argmax(rows[:, -1], -1) == labels) >= 9
+    assert np.sum(np.argmax(rows[:, -1], -1) == labels) >= 97
 
 
 @pytest.mark.large

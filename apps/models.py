@@ -46,7 +46,6 @@ class ModelEntry:
     card_markdown: str = ""
     lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
     _activation_model: keras.Model = None
-    _activation_index: dict = dataclasses.field(default_factory=dict)
 
     @property
     def input_shape(self):
@@ -114,12 +113,13 @@ class ModelEntry:
         """
         with self.lock:
             if self._activation_model is None:
-                names = self.spatial_layers()
-                outputs = [self.model.get_layer(n).output for n in names]
+                outputs = {
+                    name: self.model.get_layer(name).output
+                    for name in self.spatial_layers()
+                }
                 self._activation_model = keras.Model(
                     self.model.inputs, outputs, name=f"{self.name}_activations"
                 )
-                self._activation_index = {n: i for i, n in enumerate(names)}
             return self._activation_model
 
     def feature_maps(self, batch, layer_name):
@@ -127,9 +127,7 @@ class ModelEntry:
         model = self.activation_model()
         with self.lock:
             outputs = model.predict_on_batch(batch)
-        if not isinstance(outputs, (list, tuple)):  # one image-shaped layer
-            outputs = [outputs]
-        return np.asarray(outputs[self._activation_index[layer_name]])
+        return np.asarray(outputs[layer_name])
 
 
 def _output_rank(layer):

@@ -12,7 +12,13 @@ from training.optimizers import OPTIMIZERS
 # The sorted names of `training.augment.POLICIES`, listed here so that
 # parsing the command line does not import TensorFlow (a test keeps them
 # equal).
-AUGMENT_POLICIES = ("clothing", "clothing_light", "digits", "digits_light")
+AUGMENT_POLICIES = (
+    "clothing",
+    "clothing_erase",
+    "clothing_light",
+    "digits",
+    "digits_light",
+)
 # Flags that change nothing in the trained checkpoint: a run may be resumed
 # or evaluated again with different values (`--merge-init` merges the
 # finished run's kept checkpoint anew, see `training.merge`).

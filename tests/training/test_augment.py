@@ -304,6 +304,71 @@ def test_clothing_is_flip_plus_whole_pixel_crop(policy, shift):
     assert set(tops) == set(lefts) == set(range(2 * shift + 1))
 
 
+def erased_boxes(images, erase, seed=2):
+    """The bounding box `(top, bottom, left, right)` of the pixels that
+    erasing changed in each of `images` (constant 100 inside), or None."""
+    out = augment.augment_clothing(
+        seed, images.shape[1:3], max_shift=0, erase=erase
+    )(images).numpy()
+    assert out.min() >= 0.0 and out.max() <= 255.0
+    boxes = []
+    for changed in (out != 100.0)[..., 0]:
+        rows, cols = (
+            np.flatnonzero(changed.any(1)),
+            np.flatnonzero(changed.any(0)),
+        )
+        if rows.size == 0:
+            boxes.append(None)
+            continue
+        box = (rows[0], rows[-1] + 1, cols[0], cols[-1] + 1)
+        # One rectangle, not scattered pixels: the noise fills its box
+        # (a noise value equal to 100 has probability ~0).
+        assert changed[box[0] : box[1], box[2] : box[3]].mean() > 0.99
+        boxes.append(box)
+    return boxes
+
+
+def test_clothing_erasing_replaces_one_rectangle_of_the_asked_size():
+    images = np.full((300, 28, 28, 1), 100.0, np.float32)
+    boxes = erased_boxes(images, erase=1.0)
+    assert all(box is not None for box in boxes)
+    areas = np.array([(b - t) * (r - lf) / 28**2 for t, b, lf, r in boxes])
+    low, high = augment.ERASE_AREA
+    # Keras rounds the sides to whole pixels: allow one pixel each way.
+    assert areas.min() >= low * 0.5 and areas.max() <= high + 2 * 29 / 28**2
+    assert np.quantile(areas, 0.9) > 0.25 and np.quantile(areas, 0.1) < 0.1
+    # Tall and wide rectangles, at varied places.
+    aspects = [(b - t) / (r - lf) for t, b, lf, r in boxes]
+    assert min(aspects) < 0.6 < 1.6 < max(aspects)
+    assert len({(t, lf) for t, _, lf, _ in boxes}) > 100
+
+
+def test_clothing_erasing_hits_the_asked_share_of_images():
+    images = np.full((400, 12, 12, 1), 100.0, np.float32)
+    erased = [box is not None for box in erased_boxes(images, erase=0.5)]
+    # Binomial(400, 0.5): 0.5 +- 0.075 is more than 3 standard deviations.
+    assert abs(np.mean(erased) - 0.5) < 0.075
+    assert not any(box is not None for box in erased_boxes(images, 0.0))
+
+
+def test_clothing_erase_policy_is_the_light_crops_plus_erasing():
+    policy = augment.POLICIES["clothing_erase"]
+    assert policy.keywords == {
+        "max_shift": augment.CLOTHING_MAX_SHIFT_LIGHT,
+        "erase": augment.ERASE_PROBABILITY,
+    }
+    # The erasing seed is drawn third, so the flips and crops of a seed
+    # (and the shipped models' commands) are what they were before it.
+    for seed in (1, 7, 42):
+        assert augment._seeds(seed, 3)[:2] == augment._seeds(seed, 2)
+
+
+@pytest.mark.parametrize("erase", [-0.1, 1.5])
+def test_clothing_erase_must_be_a_probability(erase):
+    with pytest.raises(ValueError, match=r"`erase` must be a probability"):
+        augment.augment_clothing(1, erase=erase)
+
+
 def test_clothing_policy_repeats_its_sequence_for_its_seed():
     images = np.zeros((16, 12, 12, 1), np.float32)
     images[:, 3:9, 3:6] = 100.0

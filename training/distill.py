@@ -39,15 +39,10 @@ def load_teacher(paths, flip, student):
         UsageError: for files that do not load, teachers whose inputs or
             classes differ from the student's, or `flip` on non-images.
     """
-    from training import evaluate
+    from training.ensemble import load_members
     from zoo.models import average_ensemble
 
-    members = [evaluate.load(pathlib.Path(path)) for path in paths]
-    seen = set()
-    for i, member in enumerate(members):
-        if member.name in seen:
-            member.name = f"{member.name}_{i}"  # an ensemble names uniquely
-        seen.add(member.name)
+    members = load_members(paths)
     for path, member in zip(paths, members):
         _check_fits(pathlib.Path(path).name, member, student)
     if len(members) == 1 and not flip:

@@ -23,6 +23,7 @@ import threading
 import keras
 import numpy as np
 
+from apps import visualize
 from zoo import registry
 from zoo import saving
 
@@ -93,6 +94,16 @@ class ModelEntry:
         batch = np.asarray(batch, dtype="float32")
         with self.lock:
             return np.asarray(self.model.predict_on_batch(batch))
+
+    @property
+    def is_inspectable(self):
+        """Whether the feature-map tab can look inside: an image classifier
+        with a convolution among its own layers. An ensemble
+        (`zoo.models.average_ensemble`) nests whole models instead."""
+        return (
+            self.is_image_classifier
+            and visualize.first_conv_layer(self.model) is not None
+        )
 
     def spatial_layers(self):
         """Names of the layers with an image-shaped (4-D) output."""
@@ -242,10 +253,13 @@ class ModelStore:
         return self.entries[name]
 
     def names(self, kind="all"):
-        """Sorted names of one kind: all, image, digit, clothing, sequence."""
+        """Sorted names of one kind: all, image, digit, clothing, sequence,
+        or inspectable (image classifiers the feature-map tab can look
+        inside, see `ModelEntry.is_inspectable`)."""
         tests = {
             "all": lambda e: True,
             "image": lambda e: e.is_image_classifier,
+            "inspectable": lambda e: e.is_inspectable,
             "digit": lambda e: e.is_digit_model,
             "sequence": lambda e: (
                 e.is_sequence_classifier
@@ -270,7 +284,7 @@ class ModelStore:
 
         Args:
             kind: str. As for `names`: `"digit"`, `"clothing"`,
-                `"image"`, `"sequence"` or `"all"`.
+                `"image"`, `"inspectable"`, `"sequence"` or `"all"`.
         """
         names = self.names(kind)
         if not names:

@@ -126,7 +126,7 @@ class App(
         for name in self.store.names("sequence"):
             entry = self.store.get(name)
             self.streamer(entry).run(np.zeros(entry.input_shape))
-        for name in self.store.names("image"):
+        for name in self.store.names("inspectable"):
             entry = self.store.get(name)
             image = np.zeros(entry.input_shape[:2], "float32")
             image[8:20, 12:16] = 255.0

@@ -24,7 +24,7 @@ class InsideTab:
 
     def layer_choices(self, model_name):
         """Dropdown update with the image-shaped layers of a model."""
-        if model_name not in self.store.names("image"):
+        if model_name not in self.store.names("inspectable"):
             return gr.update(choices=[], value=None)
         entry = self.store.get(model_name)
         layers = visualize.layers_worth_seeing(entry.model)
@@ -41,7 +41,7 @@ class InsideTab:
         The picture numbers the maps and has a colour bar: each map on its
         own scale, or one scale for all with `shared_scale`.
         """
-        entry = self.entry(model_name, "image")
+        entry = self.entry(model_name, "inspectable")
         if layer_name not in entry.spatial_layers():
             raise gr.Error(
                 f"Model {model_name!r} has no image-shaped layer "
@@ -59,7 +59,7 @@ class InsideTab:
         self, file, model_name, layer_name, current=None, shared_scale=False
     ):
         """-> (kernels, Grad-CAM overlay, saliency overlay, notes)."""
-        entry = self.entry(model_name, "image")
+        entry = self.entry(model_name, "inspectable")
         image = self.input_image(file, entry, current)
         notes = []
         if layer_name in entry.spatial_layers():
@@ -104,8 +104,10 @@ class InsideTab:
         return kernels, cam, saliency, " ".join(notes)
 
     def layout_inside(self, current):
-        image_models = self.store.names("image")
-        default = self.store.best("digit") or self.store.best("image")
+        # Ensembles nest whole models: this tab lists the models whose own
+        # layers it can show.
+        image_models = self.store.names("inspectable")
+        default = self.store.best("digit") or self.store.best("inspectable")
         with gr.Tab("What the network sees", id="inside") as inside_tab:
             gr.Markdown(
                 "The current drawing or upload (or the optional file below) "

@@ -121,7 +121,7 @@ def test_warm_up_compiles_each_function_once_and_quietly(caplog):
     ] + [
         e.activation_model().predict_function
         for e in entries
-        if e.is_image_classifier
+        if e.is_inspectable
     ]
     # A person's first requests trace nothing anew.
     app.warm_up()

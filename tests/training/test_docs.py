@@ -7,6 +7,7 @@ import shlex
 import pytest
 
 from tests.conftest import ROOT
+from training import ensemble
 from training import evaluate
 from training import export
 from training import publish
@@ -18,6 +19,7 @@ PARSERS = {
     "zoo-eval": evaluate.build_parser,
     "zoo-export": export.build_parser,
     "python -m training.publish": publish.build_parser,
+    "python -m training.ensemble": ensemble.build_parser,
 }
 
 

@@ -166,7 +166,6 @@ def main(argv=None):
     from training import data as data_lib
     from training import evaluate
     from training import io_utils
-    from training import plots
     from zoo.models import average_ensemble
 
     out = None
@@ -257,7 +256,6 @@ def main(argv=None):
             "num_test": info.get("num_test"),
             "metrics": report["metrics"],
             "metrics_split": "test",
-            "per_class": report["per_class"],
             "notes": [
                 "Validation accuracy (the split the members did not train "
                 f"on): {100 * val_accuracy:.2f} % for the ensemble; "
@@ -272,13 +270,9 @@ def main(argv=None):
             ],
         }
     )
-    plots.confusion_matrix(
-        report["confusion_matrix"],
-        info["class_names"],
-        out / f"{args.name}_confusion.png",
-        title=f"{args.name} — test confusion matrix",
+    evaluate.add_class_report(
+        card, report, info["class_names"], out, args.name, "test"
     )
-    card["confusion_png"] = f"{args.name}_confusion.png"
     cards.write_card(card, out, args.name)
     print(f"ensemble: {args.name}: test_accuracy={test_accuracy:.4f}")
     print(f"ensemble: wrote {out / (args.name + '.keras')} and its model card")

@@ -89,6 +89,21 @@ def log_scores(metrics):
     )
 
 
+def add_class_report(card, report, class_names, out, name, split):
+    """Puts a classification report's per-class table into `card` and
+    draws its confusion matrix as `<out>/<name>_confusion.png`."""
+    from training import plots
+
+    card["per_class"] = report["per_class"]
+    plots.confusion_matrix(
+        report["confusion_matrix"],
+        class_names,
+        out / f"{name}_confusion.png",
+        title=f"{name} — {split} confusion matrix",
+    )
+    card["confusion_png"] = f"{name}_confusion.png"
+
+
 def base_card(model, name, info, description=""):
     """The card fields that describe the model itself."""
     card = {

@@ -266,14 +266,9 @@ def evaluate_and_report(args, argv, bundle, out, name, history, wall_time):
     if split is None:
         card["metrics_note"] = cards.no_test_split_note(args.data)
     if "per_class" in report:
-        card["per_class"] = report["per_class"]
-        plots.confusion_matrix(
-            report["confusion_matrix"],
-            info["class_names"],
-            out / f"{name}_confusion.png",
-            title=f"{name} — {split} confusion matrix",
+        evaluate.add_class_report(
+            card, report, info["class_names"], out, name, split
         )
-        card["confusion_png"] = f"{name}_confusion.png"
     cards.write_card(card, out, name)
     return card
 

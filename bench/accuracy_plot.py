@@ -157,7 +157,8 @@ def run(quick=False, results_dir=None, models_dir=None):
     if rows:
         notes = (
             f"{len(rows)} model card(s) from `saved_models/`: test metrics "
-            "measured once on each data set's test split by `zoo-train`; "
+            "measured once on each data set's test split by `zoo-train` "
+            "(an ensemble's by `python -m training.ensemble`); "
             "params and FLOPs per example (`zoo.arithmetic`) from the "
             "cards."
         )

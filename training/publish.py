@@ -84,7 +84,9 @@ def main(argv=None):
             shlex.join(sys.argv[1:] if argv is None else argv)
         )
     if notes:
-        card["notes"] = notes
+        # After the notes the tool that made the run wrote (an ensemble's
+        # validation scores, for one).
+        card["notes"] = [*card.get("notes", []), *notes]
     dest = args.dest
     if dest is None:
         from zoo.registry import default_models_dir

@@ -62,6 +62,18 @@ def test_publish_notes_reach_both_cards(run_dir, tmp_path, capsys):
     )
 
 
+def test_publish_notes_follow_the_runs_own(run_dir, tmp_path, capsys):
+    card = json.loads((run_dir / "tiny.json").read_text())
+    card["notes"] = ["Written by the tool."]
+    (run_dir / "tiny.json").write_text(json.dumps(card))
+    dest = tmp_path / "saved"
+    argv = [str(run_dir / "tiny.keras"), "--dest", str(dest), "--note", "Mine."]
+    code, _, stderr = run_in_process("publish", publish.main, argv, capsys)
+    assert code == 0, stderr
+    card = json.loads((dest / "tiny.json").read_text())
+    assert card["notes"] == ["Written by the tool.", "Mine."]
+
+
 def _no_card(run):
     (run / "tiny.json").unlink()
 

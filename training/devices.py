@@ -17,6 +17,8 @@ other than the chief write their files to `<out>/<task type><index>/`.
 """
 
 import dataclasses
+import functools
+import itertools
 import json
 import os
 import sys
@@ -67,21 +69,25 @@ def make_strategy(name, logical_cpus=None):
 
 
 def split_evenly(bundle, batch_size, replicas):
-    """`bundle` with the first batch of every split even over `replicas`.
+    """`bundle` batched so that every replica gets examples of every batch,
+    and as many as the others in the first.
 
     Keras' TensorFlow trainer averages the first batch of `fit` and
     `evaluate` over the replicas before it builds the model, which fails
     ("Inputs to operation AddN of type AddN must have the same size and
     shape", keras-team/keras#19246) unless every replica got as many
     examples: a split of 51 over 2 replicas (26 and 25) fails, and so
-    does every split when the batch size is odd. Later uneven batches
-    are fine. A split smaller than one batch is batched anew: in batches
-    of the largest multiple of `replicas` it holds, with the rest dropped
-    from the (reshuffled) training split and kept in the others.
+    does every split when the batch size is odd. Later uneven batches are
+    fine, but not one smaller than the number of replicas: some replica
+    then gets no example, and TensorFlow's oneDNN convolution fails on the
+    empty batch on some CPUs ("input depth must be evenly divisible by
+    filter depth: 1 vs 32", seen on an Intel Xeon). So the plan
+    (`batch_plan`) takes `replicas` examples from the batch before such a
+    last batch, or, in the (reshuffled) training split, drops it.
 
     Raises:
         UsageError: when `batch_size` is not a multiple of `replicas` or
-            a split has fewer examples than there are replicas.
+            a split is too small to give every replica an example.
     """
     if replicas <= 1:
         return bundle
@@ -93,20 +99,74 @@ def split_evenly(bundle, batch_size, replicas):
     splits = {}
     for split in ("train", "val", "test"):
         dataset = getattr(bundle, split)
-        count = bundle.info[f"num_{split}"]
-        if dataset is None or count >= batch_size or not count % replicas:
+        if dataset is None:
             continue
-        if count < replicas:
+        count = bundle.info[f"num_{split}"]
+        plan = batch_plan(count, batch_size, replicas, keep=split != "train")
+        if plan is None:
             raise UsageError(
-                f"the {split} split has {count} example(s), fewer than the "
-                f"{replicas} replicas; use more data (--limit) or fewer "
-                "replicas."
+                f"the {split} split has {count} example(s), too few to give "
+                f"each of the {replicas} replicas some; use more data "
+                "(--limit) or fewer replicas."
             )
-        even = count - count % replicas
-        splits[split] = dataset.unbatch().batch(
-            even, drop_remainder=split == "train"
-        )
+        if plan != _plain_batches(count, batch_size):
+            splits[split] = _rebatch(dataset, plan)
     return dataclasses.replace(bundle, **splits)
+
+
+def _plain_batches(count, batch_size):
+    full, rest = divmod(count, batch_size)
+    return [batch_size] * full + ([rest] if rest else [])
+
+
+def batch_plan(count, batch_size, replicas, keep=True):
+    """The batch sizes `split_evenly` gives a split of `count` examples.
+
+    The first batch is a multiple of `replicas` and no batch is smaller
+    than `replicas`. With `keep`, every example is in a batch; without,
+    fewer than `replicas` may be left out.
+
+    Returns:
+        A list of batch sizes, or None when `count` is too small.
+
+    Example:
+
+    >>> batch_plan(33, 32, 2), batch_plan(33, 32, 2, keep=False)
+    ([30, 3], [32])
+    >>> batch_plan(7, 128, 2), batch_plan(100, 32, 2)
+    ([4, 3], [32, 32, 32, 4])
+    """
+    sizes = _plain_batches(count, batch_size)
+    if sizes and sizes[0] % replicas:  # count < batch_size
+        sizes = [count - count % replicas, count % replicas]
+    if sizes and sizes[-1] < replicas:
+        last = sizes.pop()
+        if not keep:
+            pass  # dropped: the training split is reshuffled every epoch
+        elif sizes and sizes[-1] > replicas:
+            sizes[-1] -= replicas
+            sizes.append(replicas + last)
+        elif len(sizes) > 1:
+            sizes[-1] += last
+        else:
+            return None
+    if not sizes or sizes[0] % replicas or min(sizes) < replicas:
+        return None
+    return sizes
+
+
+def _rebatch(dataset, sizes):
+    """`dataset` in batches of `sizes` (at most three distinct runs)."""
+    examples = dataset.unbatch()
+    if len(set(sizes)) == 1:
+        # One size: one pass, so a reshuffling split stays one shuffle.
+        return examples.batch(sizes[0], drop_remainder=True)
+    parts, start = [], 0
+    for size, run in itertools.groupby(sizes):
+        total = size * len(list(run))
+        parts.append(examples.skip(start).take(total).batch(size))
+        start += total
+    return functools.reduce(lambda a, b: a.concatenate(b), parts)
 
 
 def worker_out_dir(out, strategy):

@@ -274,8 +274,9 @@ def test_split_evenly_gives_every_replica_the_same_first_batch():
     bundle = load_dataset("adding:50", batch_size=128, limit=72, test_limit=33)
     even = train.split_evenly(bundle, 128, replicas=2)
     assert _batch_sizes(even.train) == [64]  # the odd one out is dropped
-    assert _batch_sizes(even.val) == [6, 1]  # every example still counts
-    assert _batch_sizes(even.test) == [32, 1]
+    # Every example still counts, and no replica gets an empty batch.
+    assert _batch_sizes(even.val) == [4, 3]
+    assert _batch_sizes(even.test) == [30, 3]
     val_labels = np.concatenate([y for _, y in bundle.val])
     np.testing.assert_array_equal(
         np.concatenate([y for _, y in even.val]), val_labels
@@ -286,6 +287,34 @@ def test_split_evenly_gives_every_replica_the_same_first_batch():
     tiny = load_dataset("adding:50", batch_size=8, limit=72, test_limit=1)
     with pytest.raises(UsageError, match="test split has 1 example"):
         train.split_evenly(tiny, 8, replicas=2)
+
+
+def test_batch_plan_gives_every_replica_examples_of_every_batch():
+    from training.devices import batch_plan
+
+    for replicas in (2, 3, 4):
+        for batch_size in (replicas, 2 * replicas, 32 * replicas):
+            for count in range(1, 5 * batch_size + 3):
+                for keep in (True, False):
+                    sizes = batch_plan(count, batch_size, replicas, keep)
+                    case = (count, batch_size, replicas, keep, sizes)
+                    if sizes is None:
+                        # Too few: fewer than one example per replica, or
+                        # (keeping all) an odd count below 2 batches' worth.
+                        assert count < 2 * replicas + (count % replicas), case
+                        continue
+                    assert sizes[0] % replicas == 0, case
+                    assert min(sizes) >= replicas, case
+                    assert max(sizes) < batch_size + replicas, case
+                    if keep:
+                        assert sum(sizes) == count, case
+                    else:
+                        assert 0 <= count - sum(sizes) < replicas, case
+                    plain = [batch_size] * (count // batch_size)
+                    plain += [count % batch_size] if count % batch_size else []
+                    if not keep and sizes != plain:
+                        # Re-batched in one pass: one shuffle per epoch.
+                        assert len(set(sizes)) == 1, case
 
 
 # Errors: one line naming the problem, exit code 2, no traceback.

@@ -104,8 +104,12 @@ def add_class_report(card, report, class_names, out, name, split):
     card["confusion_png"] = f"{name}_confusion.png"
 
 
-def base_card(model, name, info, description=""):
-    """The card fields that describe the model itself."""
+def base_card(model, name, info, description="", flops=None):
+    """The card fields that describe the model itself.
+
+    `flops` per example, when the caller knows them better than counting
+    the model's layers does (an ensemble runs nested models per view).
+    """
     card = {
         "name": name,
         "description": description,
@@ -114,12 +118,15 @@ def base_card(model, name, info, description=""):
         "input_shape": list(model.input_shape[1:]),
         "params": int(model.count_params()),
     }
-    try:
-        from zoo import arithmetic
+    if flops is not None:
+        card["flops"] = int(flops)
+    else:
+        try:
+            from zoo import arithmetic
 
-        card["flops"] = int(sum(arithmetic.count_flops(model).values()))
-    except Exception as err:  # FLOPs are informative, never fatal
-        print(f"warning: could not count FLOPs: {err}", file=sys.stderr)
+            card["flops"] = int(sum(arithmetic.count_flops(model).values()))
+        except Exception as err:  # FLOPs are informative, never fatal
+            print(f"warning: could not count FLOPs: {err}", file=sys.stderr)
     card.update(
         {
             "hardware": machine.hardware(),
